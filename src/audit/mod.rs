@@ -1,0 +1,1 @@
+//! The expression audit of a Stalwart `config.toml`.
