@@ -8,3 +8,5 @@
 
 pub mod audit;
 pub mod check;
+pub mod diagnostic;
+pub mod values;

@@ -1,0 +1,710 @@
+//! Checks on the shape of values that types alone cannot express: domains
+//! are RFC 1123 names, URLs are https URLs, CIDRs, ports, quantities and
+//! durations parse, and text that ends up in config.toml, YAML or a shell
+//! environment cannot change the structure of the output.
+
+use super::model::{ExternalSecretValues, Setting, ScalarSetting, Rule, Values};
+use super::node::{display_path, PathSegment};
+use super::Loaded;
+use crate::diagnostic::Diagnostic;
+
+/// Returns every shape problem of the loaded values.
+#[must_use]
+pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut check = Checker { loaded, problems: Vec::new() };
+    check.all(&loaded.values);
+    check.problems
+}
+
+struct Checker<'a> {
+    loaded: &'a Loaded,
+    problems: Vec<Diagnostic>,
+}
+
+fn keys(dotted: &str) -> Vec<PathSegment> {
+    super::node::path(dotted)
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, path: &[PathSegment], message: impl std::fmt::Display, help: impl Into<String>) {
+        let location = self.loaded.locate(path);
+        self.problems.push(
+            Diagnostic::error(format!("`{}` {message}", display_path(path))).at(location).help(help),
+        );
+    }
+
+    fn all(&mut self, v: &Values) {
+        if !v.domain.primary.is_empty() {
+            self.domain_name(&keys("domain.primary"), &v.domain.primary);
+        }
+        if !v.stalwart.hostname.is_empty() {
+            self.domain_name(&keys("stalwart.hostname"), &v.stalwart.hostname);
+        }
+        if !v.ingress.webmail.host.is_empty() {
+            self.domain_name(&keys("ingress.webmail.host"), &v.ingress.webmail.host);
+        }
+        if !v.keycloak.realm_url.is_empty() {
+            self.https_url(&keys("keycloak.realmURL"), &v.keycloak.realm_url);
+        }
+        if !v.dns.powerdns.api_url.is_empty() {
+            self.https_url(&keys("dns.powerdns.apiURL"), &v.dns.powerdns.api_url);
+        }
+        if !v.dns.powerdns.zone.is_empty() {
+            self.domain_name(&keys("dns.powerdns.zone"), &v.dns.powerdns.zone);
+        }
+        if !v.dns.dmarc.rua.is_empty() {
+            self.email(&keys("dns.dmarc.rua"), &v.dns.dmarc.rua, false);
+        }
+        self.label_name(&keys("dns.dkim.selector"), &v.dns.dkim.selector);
+        self.k8s_name_or_empty(&keys("nameOverride"), &v.name_override);
+        self.k8s_name_or_empty(&keys("fullnameOverride"), &v.fullname_override);
+        self.ports(v);
+        self.quantities(v);
+        self.durations(v);
+        self.cidrs(v);
+        self.secret_names(v);
+        self.accounts(v);
+        self.images(v);
+        self.config_text(v);
+        self.labels(v);
+        self.positive_numbers(v);
+        self.settings(v);
+    }
+
+    fn domain_name(&mut self, path: &[PathSegment], value: &str) {
+        if let Err(reason) = check_dns_name(value) {
+            self.fail(path, format!("is not a valid domain name ({reason}): {}", quoted(value)), "use a lowercase RFC 1123 name such as acme.example");
+        }
+    }
+
+    fn label_name(&mut self, path: &[PathSegment], value: &str) {
+        if !is_dns_label(value) {
+            self.fail(path, format!("is not a valid DNS label: {}", quoted(value)), "use 1 to 63 lowercase letters, digits and hyphens, e.g. stalwart");
+        }
+    }
+
+    fn https_url(&mut self, path: &[PathSegment], value: &str) {
+        match url::Url::parse(value) {
+            Ok(parsed) if parsed.scheme() == "https" && parsed.host_str().is_some_and(|h| !h.is_empty()) => {
+                if !parsed.username().is_empty() || parsed.password().is_some() {
+                    self.fail(path, "must not carry credentials", "put secrets in Secrets, not in URLs");
+                } else if parsed.query().is_some() || parsed.fragment().is_some() {
+                    self.fail(path, "must not have a query or fragment", "give the base URL only, e.g. https://auth.acme.example/realms/sme");
+                } else if has_unsafe_text(value) {
+                    self.fail(path, "contains a quote, backslash or control character", "give a plain https URL");
+                }
+            }
+            Ok(_) => self.fail(path, format!("must be an https URL, found {}", quoted(value)), "e.g. https://auth.acme.example/realms/sme"),
+            Err(error) => self.fail(path, format!("is not a valid URL ({error}): {}", quoted(value)), "e.g. https://auth.acme.example/realms/sme"),
+        }
+    }
+
+    fn email(&mut self, path: &[PathSegment], value: &str, local_part_allowed: bool) {
+        let valid = match value.split_once('@') {
+            Some((local, domain)) => is_local_part(local) && check_dns_name(domain).is_ok(),
+            None => local_part_allowed && is_local_part(value),
+        };
+        if !valid {
+            let hint = if local_part_allowed { "write local@domain or a bare local part" } else { "write local@domain" };
+            self.fail(path, format!("is not a valid e-mail address: {}", quoted(value)), format!("{hint}, using lowercase letters, digits, `.`, `_`, `+` and `-`"));
+        }
+    }
+
+    fn k8s_name_or_empty(&mut self, path: &[PathSegment], value: &str) {
+        if !value.is_empty() && !is_dns_label(value) {
+            self.fail(path, format!("is not a valid DNS-1123 label: {}", quoted(value)), "use at most 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit");
+        }
+    }
+
+    fn k8s_name(&mut self, path: &[PathSegment], value: &str) {
+        if !is_dns_subdomain(value) {
+            self.fail(path, format!("is not a valid Kubernetes object name: {}", quoted(value)), "use lowercase letters, digits, `-` and `.`, at most 253 characters");
+        }
+    }
+
+    fn ports(&mut self, v: &Values) {
+        let ports = [
+            ("service.smtp.ports.smtp", v.service.smtp.ports.smtp),
+            ("service.smtp.ports.submission", v.service.smtp.ports.submission),
+            ("service.smtp.ports.submissions", v.service.smtp.ports.submissions),
+            ("service.imap.ports.imap", v.service.imap.ports.imap),
+            ("service.imap.ports.imaps", v.service.imap.ports.imaps),
+            ("service.web.ports.http", v.service.web.ports.http),
+        ];
+        for (path, port) in ports {
+            self.port(&keys(path), port);
+        }
+        for (index, rule) in v.network_policy.egress.iter().enumerate() {
+            let mut path = keys("networkPolicy.egress");
+            path.push(PathSegment::Index(index));
+            let mut port_path = path.clone();
+            port_path.push(PathSegment::Key("port".to_owned()));
+            self.port(&port_path, rule.port);
+            let mut namespace_path = path;
+            namespace_path.push(PathSegment::Key("namespace".to_owned()));
+            if !is_dns_label(&rule.namespace) {
+                self.fail(&namespace_path, format!("is not a valid namespace name: {}", quoted(&rule.namespace)), "use the target namespace's name, e.g. nats");
+            }
+        }
+    }
+
+    fn port(&mut self, path: &[PathSegment], port: i64) {
+        if !(1..=65535).contains(&port) {
+            self.fail(path, format!("is not a valid port: {port}"), "use a port from 1 to 65535");
+        }
+    }
+
+    fn quantities(&mut self, v: &Values) {
+        let quantities = [
+            ("stalwart.resources.requests.cpu", &v.stalwart.resources.requests.cpu),
+            ("stalwart.resources.requests.memory", &v.stalwart.resources.requests.memory),
+            ("stalwart.resources.limits.cpu", &v.stalwart.resources.limits.cpu),
+            ("stalwart.resources.limits.memory", &v.stalwart.resources.limits.memory),
+            ("setupJob.resources.requests.cpu", &v.setup_job.resources.requests.cpu),
+            ("setupJob.resources.requests.memory", &v.setup_job.resources.requests.memory),
+            ("setupJob.resources.limits.cpu", &v.setup_job.resources.limits.cpu),
+            ("setupJob.resources.limits.memory", &v.setup_job.resources.limits.memory),
+        ];
+        for (path, value) in quantities {
+            if !value.is_empty() && !is_quantity(value) {
+                self.fail(&keys(path), format!("is not a Kubernetes quantity: {}", quoted(value)), "e.g. 100m, 1, 256Mi or 1Gi");
+            }
+        }
+        if !is_quantity(&v.persistence.spool.size) {
+            self.fail(&keys("persistence.spool.size"), format!("is not a Kubernetes quantity: {}", quoted(&v.persistence.spool.size)), "e.g. 20Gi");
+        }
+    }
+
+    fn durations(&mut self, v: &Values) {
+        let durations = [
+            ("stalwart.tls.certificate.duration", &v.stalwart.tls.certificate.duration),
+            ("stalwart.tls.certificate.renewBefore", &v.stalwart.tls.certificate.renew_before),
+            ("keycloak.timeout", &v.keycloak.timeout),
+            ("keycloak.oidcExternalSecret.refreshInterval", &v.keycloak.oidc_external_secret.refresh_interval),
+            ("admin.externalSecret.refreshInterval", &v.admin.external_secret.refresh_interval),
+        ];
+        for (path, value) in durations {
+            if !is_go_duration(value) {
+                self.fail(&keys(path), format!("is not a Go duration: {}", quoted(value)), "e.g. 15s, 1h or 2160h");
+            }
+        }
+    }
+
+    fn cidrs(&mut self, v: &Values) {
+        let lists = [("networkPolicy.keycloakCIDRs", &v.network_policy.keycloak_cidrs), ("dns.powerdns.apiCIDRs", &v.dns.powerdns.api_cidrs)];
+        for (path, list) in lists {
+            for (index, cidr) in list.iter().enumerate() {
+                if !is_cidr(cidr) {
+                    let mut item = keys(path);
+                    item.push(PathSegment::Index(index));
+                    self.fail(&item, format!("is not a CIDR: {}", quoted(cidr)), "e.g. 0.0.0.0/0 or 10.0.0.0/8");
+                }
+            }
+        }
+    }
+
+    fn secret_names(&mut self, v: &Values) {
+        let names = [
+            ("stalwart.tls.secretName", &v.stalwart.tls.secret_name),
+            ("keycloak.clientSecretName", &v.keycloak.client_secret_name),
+            ("admin.secretName", &v.admin.secret_name),
+        ];
+        for (path, value) in names {
+            self.k8s_name(&keys(path), value);
+        }
+        for (path, value) in [("serviceAccount.name", &v.service_account.name), ("ingress.webmail.tls.secretName", &v.ingress.webmail.tls.secret_name), ("dns.powerdns.apiKeySecretName", &v.dns.powerdns.api_key_secret_name), ("ingress.webmail.parentRef.name", &v.ingress.webmail.parent_ref.name), ("ingress.webmail.parentRef.namespace", &v.ingress.webmail.parent_ref.namespace), ("ingress.webmail.ingressClassName", &v.ingress.webmail.ingress_class_name), ("persistence.spool.storageClassName", &v.persistence.spool.storage_class_name), ("stalwart.tls.certificate.issuer", &v.stalwart.tls.certificate.issuer), ("ingress.webmail.tls.issuer", &v.ingress.webmail.tls.issuer)] {
+            if !value.is_empty() {
+                self.k8s_name(&keys(path), value);
+            }
+        }
+        if !v.ingress.webmail.parent_ref.section_name.is_empty() && !is_dns_subdomain(&v.ingress.webmail.parent_ref.section_name) {
+            self.fail(&keys("ingress.webmail.parentRef.sectionName"), "is not a valid listener name", "use lowercase letters, digits and `-`, or leave it empty");
+        }
+        for (index, secret) in v.stalwart.image.pull_secrets.iter().enumerate() {
+            let mut path = keys("stalwart.image.pullSecrets");
+            path.push(PathSegment::Index(index));
+            self.k8s_name(&path, secret);
+        }
+        for (path, key) in [("keycloak.clientSecretKey", &v.keycloak.client_secret_key), ("admin.secretKey", &v.admin.secret_key), ("dns.powerdns.apiKeySecretKey", &v.dns.powerdns.api_key_secret_key)] {
+            if !is_secret_key(key) {
+                self.fail(&keys(path), format!("is not a valid Secret key: {}", quoted(key)), "use letters, digits, `-`, `_` and `.`");
+            }
+        }
+        self.external_secret("admin.externalSecret", &v.admin.external_secret);
+        self.external_secret("keycloak.oidcExternalSecret", &v.keycloak.oidc_external_secret);
+    }
+
+    fn external_secret(&mut self, prefix: &str, values: &ExternalSecretValues) {
+        self.k8s_name(&keys(&format!("{prefix}.secretStoreRef.name")), &values.secret_store_ref.name);
+        for (field, text) in [("remoteRef.key", &values.remote_ref.key), ("remoteRef.property", &values.remote_ref.property)] {
+            if has_unsafe_text(text) || text.chars().any(char::is_whitespace) {
+                self.fail(&keys(&format!("{prefix}.{field}")), "contains whitespace, a quote, a backslash or a control character", "use a store path such as sovereign/acme.example/stalwart/acme/admin");
+            }
+        }
+    }
+
+    fn accounts(&mut self, v: &Values) {
+        if !is_account(&v.admin.username) {
+            self.fail(&keys("admin.username"), format!("is not a valid account name: {}", quoted(&v.admin.username)), "use lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit");
+        }
+        for (index, group) in v.mailboxes.groups.iter().enumerate() {
+            let mut base = keys("mailboxes.groups");
+            base.push(PathSegment::Index(index));
+            let field = |name: &str| {
+                let mut path = base.clone();
+                path.push(PathSegment::Key(name.to_owned()));
+                path
+            };
+            if !is_account(&group.name) {
+                self.fail(&field("name"), format!("is not a valid group name: {}", quoted(&group.name)), "use lowercase letters, digits, `.`, `_` and `-`");
+            }
+            self.email(&field("email"), &group.email, true);
+            for (member_index, member) in group.members.iter().enumerate() {
+                if !is_account(member) {
+                    let mut path = field("members");
+                    path.push(PathSegment::Index(member_index));
+                    self.fail(&path, format!("is not a valid account name: {}", quoted(member)), "use the member's account name, e.g. alice");
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (index, group) in v.mailboxes.groups.iter().enumerate() {
+            if !seen.insert(&group.name) || group.name == v.admin.username {
+                let mut path = keys("mailboxes.groups");
+                path.extend([PathSegment::Index(index), PathSegment::Key("name".to_owned())]);
+                self.fail(&path, format!("repeats the account name {}", quoted(&group.name)), "give every group and the admin a distinct name");
+            }
+        }
+        for (index, pair) in v.mailboxes.send_as.iter().enumerate() {
+            let mut base = keys("mailboxes.sendAs");
+            base.push(PathSegment::Index(index));
+            let mut account = base.clone();
+            account.push(PathSegment::Key("account".to_owned()));
+            if !is_account(&pair.account) {
+                self.fail(&account, format!("is not a valid account name: {}", quoted(&pair.account)), "use the account's login name, e.g. admin");
+            }
+            let mut address = base;
+            address.push(PathSegment::Key("address".to_owned()));
+            self.email(&address, &pair.address, true);
+        }
+    }
+
+    fn images(&mut self, v: &Values) {
+        let images = [
+            ("stalwart.image", &v.stalwart.image.registry, &v.stalwart.image.repository, &v.stalwart.image.tag, &v.stalwart.image.digest),
+            ("setupJob.image", &v.setup_job.image.registry, &v.setup_job.image.repository, &v.setup_job.image.tag, &v.setup_job.image.digest),
+        ];
+        for (prefix, registry, repository, tag, digest) in images {
+            if !registry.is_empty() && !is_registry(registry) {
+                self.fail(&keys(&format!("{prefix}.registry")), format!("is not a valid registry host: {}", quoted(registry)), "e.g. docker.io or registry.example:5000");
+            }
+            if !is_repository(repository) {
+                self.fail(&keys(&format!("{prefix}.repository")), format!("is not a valid image repository: {}", quoted(repository)), "e.g. stalwartlabs/stalwart");
+            }
+            if tag.is_empty() && digest.is_empty() {
+                self.fail(&keys(&format!("{prefix}.tag")), "is empty and no digest is set", "pin the image with a tag, e.g. v0.15.5, and preferably a digest");
+            }
+            if !tag.is_empty() && !is_tag(tag) {
+                self.fail(&keys(&format!("{prefix}.tag")), format!("is not a valid image tag: {}", quoted(tag)), "use letters, digits, `_`, `.` and `-`, at most 128 characters");
+            }
+            if !digest.is_empty() && !is_digest(digest) {
+                self.fail(&keys(&format!("{prefix}.digest")), format!("is not a valid digest: {}", quoted(digest)), "write sha256: followed by 64 lowercase hex digits");
+            }
+        }
+        if !v.global.image_registry.is_empty() && !is_registry(&v.global.image_registry) {
+            self.fail(&keys("global.imageRegistry"), format!("is not a valid registry host: {}", quoted(&v.global.image_registry)), "e.g. mirror.example:5000");
+        }
+    }
+
+    /// Text written into config.toml strings: Stalwart's parser cannot carry
+    /// a backslash reliably, and control characters are never meant.
+    fn config_text(&mut self, v: &Values) {
+        for (path, text) in [
+            ("keycloak.clientID", &v.keycloak.client_id),
+            ("keycloak.claims.email", &v.keycloak.claims.email),
+            ("keycloak.claims.username", &v.keycloak.claims.username),
+            ("keycloak.claims.fullName", &v.keycloak.claims.full_name),
+        ] {
+            if text.is_empty() {
+                self.fail(&keys(path), "is empty", "give a value");
+            } else if let Some(reason) = config_string_problem(text) {
+                self.fail(&keys(path), reason, "Stalwart's config.toml parser cannot carry it; choose another value");
+            }
+        }
+    }
+
+    fn labels(&mut self, v: &Values) {
+        for (key, value) in &v.common_labels {
+            let path = [PathSegment::Key("commonLabels".to_owned()), PathSegment::Key(key.clone())];
+            if !is_qualified_name(key) {
+                self.fail(&path, "is not a valid label key", "use [prefix/]name with letters, digits, `-`, `_` and `.`, the name at most 63 characters");
+            }
+            if !is_label_value(value) {
+                self.fail(&path, format!("has an invalid label value: {}", quoted(value)), "use at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit");
+            }
+        }
+        for (key, value) in &v.network_policy.gateway_namespace_labels {
+            let path = [PathSegment::Key("networkPolicy".to_owned()), PathSegment::Key("gatewayNamespaceLabels".to_owned()), PathSegment::Key(key.clone())];
+            if !is_qualified_name(key) || !is_label_value(value) {
+                self.fail(&path, "is not a valid label selector entry", "e.g. kubernetes.io/metadata.name: gateway-system");
+            }
+        }
+        let annotation_maps = [
+            ("commonAnnotations", &v.common_annotations),
+            ("service.smtp.annotations", &v.service.smtp.annotations),
+            ("service.imap.annotations", &v.service.imap.annotations),
+            ("service.web.annotations", &v.service.web.annotations),
+            ("ingress.webmail.annotations", &v.ingress.webmail.annotations),
+            ("serviceAccount.annotations", &v.service_account.annotations),
+        ];
+        for (prefix, map) in annotation_maps {
+            for key in map.keys() {
+                if !is_qualified_name(key) {
+                    let mut path = keys(prefix);
+                    path.push(PathSegment::Key(key.clone()));
+                    self.fail(&path, "is not a valid annotation key", "use [prefix/]name with letters, digits, `-`, `_` and `.`");
+                }
+            }
+        }
+    }
+
+    fn positive_numbers(&mut self, v: &Values) {
+        let numbers = [
+            ("dns.ttl", v.dns.ttl, 60, 604_800),
+            ("setupJob.activeDeadlineSeconds", v.setup_job.active_deadline_seconds, 60, 86_400),
+            ("setupJob.backoffLimit", v.setup_job.backoff_limit, 0, 100),
+            ("setupJob.ttlSecondsAfterFinished", v.setup_job.ttl_seconds_after_finished, 0, 31_536_000),
+            ("setupJob.readyTimeoutSeconds", v.setup_job.ready_timeout_seconds, 10, 86_400),
+            ("dns.powerdns.dkimWaitSeconds", v.dns.powerdns.dkim_wait_seconds, 0, 86_400),
+            ("stalwart.podSecurityContext.runAsUser", v.stalwart.pod_security_context.run_as_user, 0, 2_147_483_647),
+            ("stalwart.podSecurityContext.runAsGroup", v.stalwart.pod_security_context.run_as_group, 0, 2_147_483_647),
+            ("stalwart.podSecurityContext.fsGroup", v.stalwart.pod_security_context.fs_group, 0, 2_147_483_647),
+        ];
+        for (path, value, min, max) in numbers {
+            if !(min..=max).contains(&value) {
+                self.fail(&keys(path), format!("is out of range: {value}"), format!("use a value from {min} to {max}"));
+            }
+        }
+        for (name, probe) in [("startup", &v.stalwart.probes.startup), ("liveness", &v.stalwart.probes.liveness), ("readiness", &v.stalwart.probes.readiness)] {
+            for (field, value, min) in [("initialDelaySeconds", probe.initial_delay_seconds, 0), ("periodSeconds", probe.period_seconds, 1), ("timeoutSeconds", probe.timeout_seconds, 1), ("failureThreshold", probe.failure_threshold, 1)] {
+                if !(min..=3600).contains(&value) {
+                    self.fail(&keys(&format!("stalwart.probes.{name}.{field}")), format!("is out of range: {value}"), format!("use a value from {min} to 3600"));
+                }
+            }
+        }
+        if v.persistence.spool.access_modes.is_empty() {
+            self.fail(&keys("persistence.spool.accessModes"), "is empty", "e.g. [ReadWriteOnce]");
+        }
+        for (index, sysctl) in v.stalwart.pod_security_context.sysctls.iter().enumerate() {
+            let mut path = keys("stalwart.podSecurityContext.sysctls");
+            path.push(PathSegment::Index(index));
+            let valid_name = !sysctl.name.is_empty() && sysctl.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+            if !valid_name || has_unsafe_text(&sysctl.value) {
+                self.fail(&path, "is not a valid sysctl", "e.g. {name: net.ipv4.tcp_keepalive_time, value: \"300\"}");
+            }
+        }
+        for (index, capability) in v.stalwart.container_security_context.drop_capabilities.iter().enumerate() {
+            if capability.is_empty() || !capability.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                let mut path = keys("stalwart.containerSecurityContext.dropCapabilities");
+                path.push(PathSegment::Index(index));
+                self.fail(&path, format!("is not a capability name: {}", quoted(capability)), "e.g. ALL or NET_RAW");
+            }
+        }
+    }
+
+    fn settings(&mut self, v: &Values) {
+        for (key, setting) in &v.stalwart.settings {
+            let path = [PathSegment::Key("stalwart".to_owned()), PathSegment::Key("settings".to_owned()), PathSegment::Key(key.clone())];
+            if !is_setting_key(key) {
+                self.fail(&path, "is not a valid Stalwart key", "write dotted lowercase segments of letters, digits, `-` and `_`, e.g. queue.strategy.tls");
+            }
+            self.setting_value(&path, setting);
+        }
+    }
+
+    fn setting_value(&mut self, path: &[PathSegment], setting: &Setting) {
+        let mut strings: Vec<&str> = Vec::new();
+        match setting {
+            Setting::String(text) => strings.push(text),
+            Setting::List(items) => strings.extend(items.iter().filter_map(scalar_text)),
+            Setting::Rules(rules) => {
+                let else_count = rules.iter().filter(|r| matches!(r, Rule::Else(_))).count();
+                let else_last = matches!(rules.last(), Some(Rule::Else(_)));
+                if else_count != 1 || !else_last {
+                    self.fail(path, "is an expression block without exactly one closing `else`", "write {if: ..., then: ...} entries and end with one {else: ...}");
+                }
+                for rule in rules {
+                    match rule {
+                        Rule::Condition(condition) => {
+                            strings.push(&condition.condition);
+                            strings.extend(scalar_text(&condition.then));
+                        }
+                        Rule::Else(otherwise) => strings.extend(scalar_text(&otherwise.otherwise)),
+                    }
+                }
+            }
+            Setting::Override(inner) => {
+                if !inner.intended {
+                    self.fail(path, "has `override: false`", "set override: true to replace a setting the product manages, or remove the marker");
+                }
+                if matches!(*inner.value, Setting::Override(_)) {
+                    self.fail(path, "nests one override in another", "write {override: true, value: ...} once");
+                }
+                self.setting_value(path, &inner.value);
+            }
+            Setting::Bool(_) | Setting::Integer(_) => {}
+        }
+        for text in strings {
+            if let Some(reason) = config_string_problem(text) {
+                self.fail(path, reason, "Stalwart's config.toml parser cannot carry it; rewrite the value");
+            }
+        }
+    }
+}
+
+fn scalar_text(value: &ScalarSetting) -> Option<&str> {
+    match value {
+        ScalarSetting::String(text) => Some(text),
+        _ => None,
+    }
+}
+
+fn quoted(text: &str) -> String {
+    let shown: String = text.chars().take(80).collect();
+    serde_json::Value::String(shown).to_string()
+}
+
+/// Returns why `text` cannot be written into a config.toml string, if it cannot.
+#[must_use]
+pub fn config_string_problem(text: &str) -> Option<&'static str> {
+    if text.contains('\\') {
+        Some("contains a backslash")
+    } else if text.chars().any(|c| c.is_control() && c != '\n') {
+        Some("contains a control character")
+    } else {
+        None
+    }
+}
+
+fn has_unsafe_text(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() || matches!(c, '"' | '\\' | '\''))
+}
+
+/// Checks an RFC 1123 host name: dot-separated labels of at most 63
+/// lowercase letters, digits and hyphens, at most 253 characters, and at
+/// least two labels.
+pub fn check_dns_name(name: &str) -> Result<(), &'static str> {
+    if name.len() > 253 {
+        return Err("longer than 253 characters");
+    }
+    if name.ends_with('.') {
+        return Err("ends with a dot");
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Err("a single label, not a domain");
+    }
+    if labels.iter().any(|l| !is_dns_label(l)) {
+        return Err("each label must be 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen");
+    }
+    Ok(())
+}
+
+/// Checks a DNS-1123 label: at most 63 lowercase letters, digits and
+/// hyphens, starting and ending with a letter or digit.
+#[must_use]
+pub fn is_dns_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+}
+
+/// Checks a DNS-1123 subdomain (most Kubernetes object names).
+#[must_use]
+pub fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+fn is_local_part(local: &str) -> bool {
+    !local.is_empty()
+        && local.len() <= 64
+        && local.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'+' | b'-'))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+}
+
+fn is_account(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+}
+
+fn is_secret_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 253 && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn is_setting_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.split('.').all(|segment| {
+            !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
+        })
+}
+
+/// Checks a Kubernetes quantity such as `100m`, `1.5`, `256Mi` or `1e3`.
+#[must_use]
+pub fn is_quantity(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let number_end = unsigned.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(number_end);
+    let valid_number = !number.is_empty()
+        && number != "."
+        && number.matches('.').count() <= 1;
+    let valid_suffix = matches!(suffix, "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E")
+        || suffix.strip_prefix(['e', 'E']).is_some_and(|exponent| {
+            let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        });
+    valid_number && valid_suffix
+}
+
+/// Checks a Go duration such as `15s`, `1h30m` or `2160h`.
+#[must_use]
+pub fn is_go_duration(text: &str) -> bool {
+    let mut rest = text;
+    if rest.is_empty() {
+        return false;
+    }
+    if rest == "0" {
+        return true;
+    }
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number = &rest[..number_end];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[number_end..];
+        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
+            .iter()
+            .filter(|unit| rest.starts_with(**unit))
+            .max_by_key(|unit| unit.len());
+        match unit {
+            Some(unit) => rest = &rest[unit.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/8`.
+#[must_use]
+pub fn is_cidr(text: &str) -> bool {
+    let Some((address, prefix)) = text.split_once('/') else { return false };
+    let Ok(prefix) = prefix.parse::<u8>() else { return false };
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => prefix <= 32,
+        Ok(std::net::IpAddr::V6(_)) => prefix <= 128,
+        Err(_) => false,
+    }
+}
+
+fn is_registry(text: &str) -> bool {
+    let (host, port) = text.split_once(':').map_or((text, None), |(h, p)| (h, Some(p)));
+    port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
+        && !host.is_empty()
+        && host.split('.').all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+fn is_repository(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('/').all(|part| {
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        })
+}
+
+fn is_tag(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 128
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !text.starts_with(['.', '-'])
+}
+
+fn is_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+/// Checks a label or annotation key: `[prefix/]name`.
+#[must_use]
+pub fn is_qualified_name(key: &str) -> bool {
+    let (prefix, name) = key.rsplit_once('/').map_or((None, key), |(p, n)| (Some(p), n));
+    prefix.is_none_or(is_dns_subdomain)
+        && !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric()
+}
+
+/// Checks a label value: empty, or at most 63 letters, digits, `-`, `_`
+/// and `.`, starting and ending with a letter or digit.
+#[must_use]
+pub fn is_label_value(value: &str) -> bool {
+    value.is_empty()
+        || (value.len() <= 63
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && value.as_bytes()[0].is_ascii_alphanumeric()
+            && value.as_bytes()[value.len() - 1].is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities() {
+        for good in ["100m", "1", "256Mi", "1Gi", "1.5", "1e3", "0.5Gi", "+1"] {
+            assert!(is_quantity(good), "{good}");
+        }
+        for bad in ["", "10Gb", "abc", "1..5", ".", "Gi", "1 Gi"] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        for good in ["15s", "1h", "2160h", "1h30m", "1.5h", "0", "100ms"] {
+            assert!(is_go_duration(good), "{good}");
+        }
+        for bad in ["", "15", "1d", "h", "1h 30m", "-1h"] {
+            assert!(!is_go_duration(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dns_names() {
+        assert!(check_dns_name("acme.omantel.omani.works").is_ok());
+        for bad in ["localhost", "Acme.example", "-a.example", "a..example", "a.example.", "a_b.example"] {
+            assert!(check_dns_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidrs() {
+        assert!(is_cidr("0.0.0.0/0"));
+        assert!(is_cidr("fd00::/8"));
+        assert!(!is_cidr("10.0.0.0/33"));
+        assert!(!is_cidr("10.0.0.0"));
+    }
+
+    #[test]
+    fn config_strings() {
+        assert!(config_string_problem("plain text with \"quotes\" and [brackets]").is_none());
+        assert!(config_string_problem("back\\slash").is_some());
+        assert!(config_string_problem("bell\u{7}").is_some());
+    }
+}
