@@ -48,9 +48,7 @@ pub fn check_kind(api_version: &str, kind: &str, value: &Value) -> Vec<FieldProb
         ("networking.k8s.io/v1", "NetworkPolicy") => check_typed::<NetworkPolicy>(value, kind),
         ("networking.k8s.io/v1", "Ingress") => check_typed::<Ingress>(value, kind),
         ("gateway.networking.k8s.io/v1", "HTTPRoute") => check_typed::<HttpRoute>(value, kind),
-        ("external-secrets.io/v1", "ExternalSecret") => {
-            check_typed::<ExternalSecret>(value, kind)
-        }
+        ("external-secrets.io/v1", "ExternalSecret") => check_typed::<ExternalSecret>(value, kind),
         ("cert-manager.io/v1", "Certificate") => check_typed::<Certificate>(value, kind),
         _ => vec![FieldProblem {
             path: None,
@@ -127,7 +125,8 @@ mod tests {
 
     #[test]
     fn configmap_unknown_top_level_field() {
-        let value = parse("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndatta:\n  k: v\n");
+        let value =
+            parse("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndatta:\n  k: v\n");
 
         let problems = check_kind("v1", "ConfigMap", &value);
 
@@ -162,8 +161,15 @@ mod tests {
         let problems = check_kind("external-secrets.io/v1", "ExternalSecret", &value);
 
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].path.as_ref().unwrap().to_string(), "spec.secretStoreRef.kind");
-        assert!(problems[0].message.contains("ClusterStore"), "{}", problems[0].message);
+        assert_eq!(
+            problems[0].path.as_ref().unwrap().to_string(),
+            "spec.secretStoreRef.kind"
+        );
+        assert!(
+            problems[0].message.contains("ClusterStore"),
+            "{}",
+            problems[0].message
+        );
     }
 
     #[test]

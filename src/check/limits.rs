@@ -7,15 +7,15 @@ use serde_json::Value;
 /// Maximum length of a DNS-1123 or DNS-1035 label.
 pub const MAX_NAME_LENGTH: usize = 63;
 
-/// Maximum total size of an object's annotations (Kubernetes `TotalAnnotationSizeLimitB`).
+/// Maximum total size of an object's annotations in Kubernetes.
 /// Client-side `kubectl apply` copies the whole object into the
 /// `kubectl.kubernetes.io/last-applied-configuration` annotation, so an object
 /// larger than this cannot be applied that way.
 pub const CLIENT_SIDE_APPLY_MAX_BYTES: usize = 256 * 1024;
 
-/// Maximum size of the data of a `ConfigMap` or `Secret` (Kubernetes documents 1 MiB),
-/// used here for every object: etcd's default request limit (1.5 MiB) is only a
-/// little higher.
+/// Maximum size of the data of a `ConfigMap`, as the Kubernetes documentation
+/// states it (1 MiB), applied here to every object because etcd stores each
+/// object whole and rejects large requests.
 pub const OBJECT_MAX_BYTES: usize = 1024 * 1024;
 
 /// Returns why `name` is not a valid DNS-1123 label, or `None` when it is one.
@@ -42,7 +42,9 @@ fn label_problem(name: &str, must_start_with_letter: bool) -> Option<String> {
     };
 
     if name.is_empty() {
-        return Some(format!("the name is empty; it must be a {standard} label ({rule})"));
+        return Some(format!(
+            "the name is empty; it must be a {standard} label ({rule})"
+        ));
     }
     let length = name.chars().count();
     if length > MAX_NAME_LENGTH {
@@ -68,7 +70,9 @@ fn label_problem(name: &str, must_start_with_letter: bool) -> Option<String> {
     if valid {
         None
     } else {
-        Some(format!("the name {name:?} is not a valid {standard} label ({rule})"))
+        Some(format!(
+            "the name {name:?} is not a valid {standard} label ({rule})"
+        ))
     }
 }
 
@@ -77,8 +81,9 @@ pub fn size_problem(value: &Value) -> Option<String> {
     let size = json_size(value);
     if size > OBJECT_MAX_BYTES {
         Some(format!(
-            "the object is {size} bytes as JSON, over the 1 MiB ({OBJECT_MAX_BYTES} bytes) \
-             that Kubernetes stores for one object; move the large data out of this object"
+            "the object is {size} bytes as JSON, over the maximum of 1 MiB \
+             ({OBJECT_MAX_BYTES} bytes) that the API server accepts for one object; \
+             move the large data out of this object, for example into a volume"
         ))
     } else if size > CLIENT_SIDE_APPLY_MAX_BYTES {
         Some(format!(
@@ -98,7 +103,8 @@ fn json_size(value: &Value) -> usize {
     let mut counter = ByteCounter(0);
     match serde_json::to_writer(&mut counter, value) {
         Ok(()) => counter.0,
-        // Serializing a `Value` to a writer that never fails cannot fail.
+        // serde_json fails only on map keys that are not strings or on writer
+        // errors, and neither a `Value` nor `ByteCounter` has any.
         Err(_) => usize::MAX,
     }
 }
@@ -123,14 +129,31 @@ mod tests {
 
     #[test]
     fn label_accepts_valid_names() {
-        for name in ["a", "stalwart", "stalwart-smtp", "0abc", "a1-b2", &"a".repeat(63)] {
+        for name in [
+            "a",
+            "stalwart",
+            "stalwart-smtp",
+            "0abc",
+            "a1-b2",
+            &"a".repeat(63),
+        ] {
             assert_eq!(dns1123_label_problem(name), None, "{name}");
         }
     }
 
     #[test]
     fn label_rejects_invalid_names() {
-        for name in ["", "Stalwart", "-a", "a-", "a_b", "a.b", "a b", "é", &"a".repeat(64)] {
+        for name in [
+            "",
+            "Stalwart",
+            "-a",
+            "a-",
+            "a_b",
+            "a.b",
+            "a b",
+            "é",
+            &"a".repeat(64),
+        ] {
             assert!(dns1123_label_problem(name).is_some(), "{name:?}");
         }
     }

@@ -50,13 +50,12 @@ pub struct CheckedObject {
     pub value: Value,
 }
 
-/// A problem in a rendered object. Each one is a bug in the product (or a
-/// value too large to apply), never something the rendered output can be
-/// trusted with.
+/// A problem in a rendered object: a bug in the product, or an object too
+/// large to apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckError {
     pub template: String,
-    /// `Kind/name`, when the document says enough to name the object.
+    /// `Kind/name`, when the document has both a kind and a name.
     pub object: Option<String>,
     /// Field path such as `spec.template.spec.containers[0].imagePullPolicyy`.
     pub path: Option<String>,
@@ -91,14 +90,13 @@ impl std::error::Error for CheckError {}
 /// found in any of them.
 ///
 /// Documents that contain only comments are skipped. Each other document must
-/// be one object of a kind the product emits, must match that kind's type with
-/// no unknown fields, must have a valid name, must not exceed the size limits,
-/// and must not repeat the kind, namespace and name of another object.
+/// be one object of a kind the product emits and match that kind's type with
+/// no unknown fields. Its name must be valid, its size within the limits, and
+/// its kind, namespace and name must differ from those of every other object.
 pub fn check_documents(docs: &[RenderedDocument]) -> Result<Vec<CheckedObject>, Vec<CheckError>> {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
-    let mut first_seen: HashMap<(String, Option<String>, String), (String, usize)> =
-        HashMap::new();
+    let mut first_seen: HashMap<(String, Option<String>, String), (String, usize)> = HashMap::new();
 
     for doc in docs {
         let Some(object) = check_document(doc, &mut errors) else {
@@ -181,11 +179,23 @@ fn check_document(doc: &RenderedDocument, errors: &mut Vec<CheckError>) -> Optio
         limits::dns1123_label_problem(&identity.name)
     };
     if let Some(problem) = name_problem {
-        report.push(object.clone(), Some(key_path(&["metadata", "name"])), problem);
+        report.push(
+            object.clone(),
+            Some(key_path(&["metadata", "name"])),
+            problem,
+        );
     }
-    if let Some(problem) = identity.namespace.as_deref().and_then(limits::dns1123_label_problem) {
+    if let Some(problem) = identity
+        .namespace
+        .as_deref()
+        .and_then(limits::dns1123_label_problem)
+    {
         let problem = problem.replace("the name", "the namespace");
-        report.push(object.clone(), Some(key_path(&["metadata", "namespace"])), problem);
+        report.push(
+            object.clone(),
+            Some(key_path(&["metadata", "namespace"])),
+            problem,
+        );
     }
 
     for problem in check_kind(&identity.api_version, &identity.kind, &value) {
@@ -313,7 +323,11 @@ fn object_label(kind: &str, name: &str) -> String {
 }
 
 fn key_path(keys: &[&str]) -> FieldPath {
-    FieldPath(keys.iter().map(|key| Segment::Key((*key).to_owned())).collect())
+    FieldPath(
+        keys.iter()
+            .map(|key| Segment::Key((*key).to_owned()))
+            .collect(),
+    )
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -388,7 +402,14 @@ mod tests {
         let errors = check_documents(&[doc(1, "metadata: {}\n")]).unwrap_err();
         let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
 
-        assert_eq!(messages, ["missing apiVersion", "missing kind", "missing metadata.name"]);
+        assert_eq!(
+            messages,
+            [
+                "missing apiVersion",
+                "missing kind",
+                "missing metadata.name"
+            ]
+        );
     }
 
     #[test]
@@ -398,7 +419,11 @@ mod tests {
         let errors = check_documents(&[doc(1, text)]).unwrap_err();
 
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("DNS-1035"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("DNS-1035"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
@@ -409,6 +434,10 @@ mod tests {
 
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path.as_deref(), Some("metadata.namespace"));
-        assert!(errors[0].message.contains("the namespace"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("the namespace"),
+            "{}",
+            errors[0].message
+        );
     }
 }

@@ -16,7 +16,7 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// Returns true when the document holds nothing but blank lines, comments and
+/// Returns true when the document contains nothing but blank lines, comments and
 /// YAML document end markers, which the renderer leaves behind when a
 /// template's content is switched off.
 pub fn is_blank(text: &str) -> bool {
@@ -98,7 +98,10 @@ impl LineIndex {
             let Some((found_line, child)) = found else {
                 break;
             };
-            line = usize::try_from(found_line).ok().filter(|line| *line > 0).or(line);
+            line = usize::try_from(found_line)
+                .ok()
+                .filter(|line| *line > 0)
+                .or(line);
             node = child;
         }
         line
@@ -194,7 +197,11 @@ mod tests {
     use super::*;
 
     fn key_path(keys: &[&str]) -> FieldPath {
-        FieldPath(keys.iter().map(|key| Segment::Key((*key).to_owned())).collect())
+        FieldPath(
+            keys.iter()
+                .map(|key| Segment::Key((*key).to_owned()))
+                .collect(),
+        )
     }
 
     #[test]

@@ -173,7 +173,9 @@ impl TryFrom<u16> for RedirectStatusCode {
     fn try_from(code: u16) -> Result<Self, Self::Error> {
         match code {
             301 | 302 => Ok(RedirectStatusCode(code)),
-            _ => Err(format!("invalid redirect status code {code}, expected 301 or 302")),
+            _ => Err(format!(
+                "invalid redirect status code {code}, expected 301 or 302"
+            )),
         }
     }
 }
@@ -208,7 +210,7 @@ pub struct LocalObjectReference {
     pub name: String,
 }
 
-/// Object that receives traffic, a Service unless `kind` says otherwise.
+/// Object that receives traffic, a Service unless `kind` names another kind.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackendObjectReference {
