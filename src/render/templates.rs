@@ -1,0 +1,110 @@
+//! The templates compiled into the binary from `templates/` at the
+//! repository root, and an optional directory that replaces them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every file under `templates/`, embedded at build time. A unit test
+/// checks that this list and the folder agree.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("config.toml.j2", include_str!("../../templates/config.toml.j2")),
+    ("serviceaccount.yaml", include_str!("../../templates/serviceaccount.yaml")),
+    ("externalsecret-admin.yaml", include_str!("../../templates/externalsecret-admin.yaml")),
+    ("externalsecret-oidc.yaml", include_str!("../../templates/externalsecret-oidc.yaml")),
+    ("configmap-config.yaml", include_str!("../../templates/configmap-config.yaml")),
+    ("configmap-dns-records.yaml", include_str!("../../templates/configmap-dns-records.yaml")),
+    ("services.yaml", include_str!("../../templates/services.yaml")),
+    ("statefulset.yaml", include_str!("../../templates/statefulset.yaml")),
+    ("job-setup.yaml", include_str!("../../templates/job-setup.yaml")),
+    ("job-dns-publish.yaml", include_str!("../../templates/job-dns-publish.yaml")),
+    ("certificate.yaml", include_str!("../../templates/certificate.yaml")),
+    ("httproute.yaml", include_str!("../../templates/httproute.yaml")),
+    ("ingress.yaml", include_str!("../../templates/ingress.yaml")),
+    ("networkpolicy.yaml", include_str!("../../templates/networkpolicy.yaml")),
+    ("scripts/setup.sh", include_str!("../../templates/scripts/setup.sh")),
+    ("scripts/dns-publish.sh", include_str!("../../templates/scripts/dns-publish.sh")),
+];
+
+/// Where templates are read from.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    files: BTreeMap<String, String>,
+}
+
+impl Default for TemplateSet {
+    fn default() -> Self {
+        Self::embedded()
+    }
+}
+
+impl TemplateSet {
+    /// The templates compiled into the binary.
+    #[must_use]
+    pub fn embedded() -> Self {
+        Self { files: EMBEDDED.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect() }
+    }
+
+    /// The embedded templates, with every file found under `dir` (same
+    /// relative names) replacing or adding to them. For template
+    /// development without rebuilding.
+    pub fn with_directory(dir: &Path) -> std::io::Result<Self> {
+        let mut set = Self::embedded();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(current) = pending.pop() {
+            for entry in std::fs::read_dir(&current)? {
+                let entry = entry?;
+                let path = entry.path();
+                if entry.file_type()?.is_dir() {
+                    pending.push(path);
+                } else if let Ok(relative) = path.strip_prefix(dir) {
+                    let name = relative.to_string_lossy().replace('\\', "/");
+                    set.files.insert(name, std::fs::read_to_string(&path)?);
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.files.get(name).map(String::as_str)
+    }
+
+    /// Names of the manifest templates present beyond the known ones, in
+    /// name order: a template directory may add templates, which render
+    /// after the built-in ones.
+    #[must_use]
+    pub fn extra_manifests(&self, known: &[&str]) -> Vec<String> {
+        self.files
+            .keys()
+            .filter(|name| name.ends_with(".yaml") && !name.contains('/') && !known.contains(&name.as_str()))
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EMBEDDED;
+
+    #[test]
+    fn embedded_list_matches_folder() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk = Vec::new();
+        let mut pending = vec![root.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    on_disk.push(path.strip_prefix(&root).unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+        on_disk.sort();
+        let mut embedded: Vec<String> = EMBEDDED.iter().map(|(name, _)| (*name).to_owned()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+    }
+}
