@@ -94,15 +94,15 @@ validate_domain() {
     if [ "${#value}" -gt 253 ]; then
         fail "step 'read environment': $name is longer than 253 characters"
     fi
-    rest=$value
-    while [ -n "$rest" ]; do
-        label=${rest%%.*}
+    remaining_labels=$value
+    while [ -n "$remaining_labels" ]; do
+        label=${remaining_labels%%.*}
         if [ "${#label}" -gt 63 ]; then
             fail "step 'read environment': $name has a label longer than 63 characters: $label"
         fi
-        case $rest in
-            *.*) rest=${rest#*.} ;;
-            *) rest='' ;;
+        case $remaining_labels in
+            *.*) remaining_labels=${remaining_labels#*.} ;;
+            *) remaining_labels='' ;;
         esac
     done
 }
@@ -261,7 +261,7 @@ http() {
 
 # Prints the string value of "NAME":"..." in the response, or nothing.
 json_string() {
-    tr '\n' ' ' <"$response_file" | sed -nE 's/.*"'"$1"'" *: *"(([^"\\]|\\.)*)".*/\1/p' | cut -c1-300
+    tr '\n' ' ' <"$response_file" | sed -nE 's/.*"'"$1"'" *: *"(([^"\\]|\\.)*)".*/\1/p'
 }
 
 # Describes a failed response in one line.
@@ -272,7 +272,8 @@ describe_failure() {
     fi
     description="HTTP $http_status"
     for key in error details reason title detail; do
-        key_value=$(json_string "$key")
+        # Each error text is cut to 300 characters to keep the message short.
+        key_value=$(json_string "$key" | cut -c1-300)
         if [ -n "$key_value" ]; then
             description="$description $key=$key_value"
         fi

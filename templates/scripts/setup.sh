@@ -95,15 +95,15 @@ validate_domain() {
     if [ "${#value}" -gt 253 ]; then
         fail "step 'read environment': $name is longer than 253 characters"
     fi
-    rest=$value
-    while [ -n "$rest" ]; do
-        label=${rest%%.*}
+    remaining_labels=$value
+    while [ -n "$remaining_labels" ]; do
+        label=${remaining_labels%%.*}
         if [ "${#label}" -gt 63 ]; then
             fail "step 'read environment': $name has a label longer than 63 characters: $label"
         fi
-        case $rest in
-            *.*) rest=${rest#*.} ;;
-            *) rest='' ;;
+        case $remaining_labels in
+            *.*) remaining_labels=${remaining_labels#*.} ;;
+            *) remaining_labels='' ;;
         esac
     done
 }
@@ -201,6 +201,7 @@ validate_environment() {
                 fail "step 'read environment': MAILBOX_GROUPS line '$group_line' contains characters other than [a-z0-9._@-] and spaces"
                 ;;
         esac
+        parse_group_line "$group_line"
     done <<EOF
 $MAILBOX_GROUPS
 EOF
@@ -257,7 +258,7 @@ api() {
 # Prints the string value of "NAME":"..." in a JSON file, or nothing. The file's
 # values contain no nested objects with the same key, so a text match suffices.
 json_string() {
-    tr '\n' ' ' <"$2" | sed -nE 's/.*"'"$1"'" *: *"(([^"\\]|\\.)*)".*/\1/p' | cut -c1-300
+    tr '\n' ' ' <"$2" | sed -nE 's/.*"'"$1"'" *: *"(([^"\\]|\\.)*)".*/\1/p'
 }
 
 # Succeeds when the field NAME of the principal in FILE contains ITEM. Stalwart
@@ -294,7 +295,8 @@ describe_failure() {
     fi
     description="HTTP $http_status"
     for key in error field item details reason title detail; do
-        key_value=$(json_string "$key" "$response_file")
+        # Each error text is cut to 300 characters to keep the message short.
+        key_value=$(json_string "$key" "$response_file" | cut -c1-300)
         if [ -n "$key_value" ]; then
             description="$description $key=$key_value"
         fi
@@ -432,12 +434,12 @@ ensure_group() {
 
     # Members are added one PATCH at a time, so that a missing account is
     # reported by name and does not block the others.
-    rest=$group_members
-    while [ -n "$rest" ]; do
-        member=${rest%% *}
-        case $rest in
-            *' '*) rest=${rest#* } ;;
-            *) rest='' ;;
+    remaining_members=$group_members
+    while [ -n "$remaining_members" ]; do
+        member=${remaining_members%% *}
+        case $remaining_members in
+            *' '*) remaining_members=${remaining_members#* } ;;
+            *) remaining_members='' ;;
         esac
         if principal_field_contains "$principal_file" members "$member"; then
             continue
@@ -456,46 +458,56 @@ ensure_group() {
     done
 }
 
+# Splits a MAILBOX_GROUPS line "name email [member ...]" into group_name,
+# group_email and group_members (space-separated) and validates them.
+# Sets group_name to '' for a blank line.
+parse_group_line() {
+    line=$1
+    rest=$line
+    fields=''
+    while :; do
+        rest=${rest# }
+        case $rest in
+            '') break ;;
+            *' '*) word=${rest%% *} ;;
+            *) word=$rest ;;
+        esac
+        fields="$fields $word"
+        rest=${rest#"$word"}
+    done
+    fields=${fields# }
+    group_name=${fields%% *}
+    group_email=''
+    group_members=''
+    if [ -z "$fields" ]; then
+        return
+    fi
+    case $fields in
+        *' '*) rest=${fields#* } ;;
+        *) fail "step 'read environment': MAILBOX_GROUPS line '$line' has no e-mail address; expected 'name email [member ...]'" ;;
+    esac
+    group_email=${rest%% *}
+    case $rest in
+        *' '*) group_members=${rest#* } ;;
+    esac
+    validate_name "MAILBOX_GROUPS group name" "$group_name"
+    validate_email "MAILBOX_GROUPS e-mail of $group_name" "$group_email"
+    rest=$group_members
+    while [ -n "$rest" ]; do
+        validate_name "MAILBOX_GROUPS member of $group_name" "${rest%% *}"
+        case $rest in
+            *' '*) rest=${rest#* } ;;
+            *) rest='' ;;
+        esac
+    done
+}
+
 ensure_groups() {
     while IFS= read -r group_line; do
-        # Split "name email [member ...]" without word splitting on unquoted variables.
-        rest=$group_line
-        fields=''
-        while :; do
-            rest=${rest# }
-            case $rest in
-                '') break ;;
-                *' '*) word=${rest%% *} ;;
-                *) word=$rest ;;
-            esac
-            fields="$fields $word"
-            rest=${rest#"$word"}
-        done
-        fields=${fields# }
-        if [ -z "$fields" ]; then
-            continue
+        parse_group_line "$group_line"
+        if [ -n "$group_name" ]; then
+            ensure_group "$group_name" "$group_email" "$group_members"
         fi
-        group_name=${fields%% *}
-        case $fields in
-            *' '*) rest=${fields#* } ;;
-            *) fail "step 'read environment': MAILBOX_GROUPS line '$group_line' has no e-mail address; expected 'name email [member ...]'" ;;
-        esac
-        group_email=${rest%% *}
-        case $rest in
-            *' '*) group_members=${rest#* } ;;
-            *) group_members='' ;;
-        esac
-        validate_name "MAILBOX_GROUPS group name" "$group_name"
-        validate_email "MAILBOX_GROUPS e-mail of $group_name" "$group_email"
-        rest=$group_members
-        while [ -n "$rest" ]; do
-            validate_name "MAILBOX_GROUPS member of $group_name" "${rest%% *}"
-            case $rest in
-                *' '*) rest=${rest#* } ;;
-                *) rest='' ;;
-            esac
-        done
-        ensure_group "$group_name" "$group_email" "$group_members"
     done <<EOF
 $MAILBOX_GROUPS
 EOF
