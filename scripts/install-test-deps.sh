@@ -12,7 +12,7 @@
 # Debian's pdns-server package starts a pdns service on port 53 when it is
 # installed. This script prevents that start instead of stopping the service
 # afterwards: for the duration of the install it puts a policy-rc.d in place
-# that answers 101 ("action forbidden"), which invoke-rc.d and
+# that exits with 101 ("action forbidden"), which invoke-rc.d and
 # deb-systemd-invoke honour. Any policy-rc.d that was there before is put back.
 # After the install it also disables the unit when systemd is running, so a
 # reboot does not start it either.

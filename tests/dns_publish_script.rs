@@ -1,6 +1,6 @@
-//! Runs templates/scripts/dns-publish.sh for real against a PowerDNS server that
+//! Runs `templates/scripts/dns-publish.sh` for real against a `PowerDNS` server that
 //! the test starts on 127.0.0.1, with the fake Stalwart for the DKIM key.
-//! The test fails, with the packages to install, when pdns_server is missing.
+//! The test fails, with the packages to install, when `pdns_server` is missing.
 
 mod support;
 
@@ -14,13 +14,16 @@ const DOMAIN: &str = "acme.mail-platform.test";
 const PASSWORD: &[u8] = b"Admin-pw-19\n";
 const DMARC_TEXT: &str = "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme.mail-platform.test";
 
+/// Name, type, TTL and sorted contents of one record set.
+type RecordSet = (String, String, u64, Vec<String>);
+
 struct Fixture {
     pdns: PowerDns,
     fake: FakeStalwart,
     env: Vec<(String, String)>,
 }
 
-/// Starts PowerDNS with the platform zone and a fake Stalwart holding `key`.
+/// Starts `PowerDNS` with the platform zone and a fake Stalwart holding `key`.
 fn fixture(key: Option<DkimKey>, options: Options) -> Fixture {
     let pdns = PowerDns::start();
     pdns.create_zone(ZONE);
@@ -70,12 +73,17 @@ fn ed25519_key() -> DkimKey {
 }
 
 fn run_publish(shell: &Shell, env: &[(String, String)]) -> ScriptRun {
-    run_script(shell, &template_script("dns-publish.sh"), env, "stalwart-dns-publish")
+    run_script(
+        shell,
+        &template_script("dns-publish.sh"),
+        env,
+        "stalwart-dns-publish",
+    )
 }
 
 /// Returns (name, type, ttl, sorted contents) of every record set in the zone
-/// except the SOA, sorted. PowerDNS increases the SOA serial on every PATCH.
-fn record_sets(zone: &Value) -> Vec<(String, String, u64, Vec<String>)> {
+/// except the SOA, sorted. `PowerDNS` increases the SOA serial on every PATCH.
+fn record_sets(zone: &Value) -> Vec<RecordSet> {
     let mut sets: Vec<_> = zone["rrsets"]
         .as_array()
         .unwrap()
@@ -113,10 +121,16 @@ fn txt_text(content: &str) -> String {
     let mut text = String::new();
     for (index, part) in content.split('"').enumerate() {
         if index % 2 == 1 {
-            assert!(part.len() <= 255, "a TXT string is longer than 255 characters: {part}");
+            assert!(
+                part.len() <= 255,
+                "a TXT string is longer than 255 characters: {part}"
+            );
             text.push_str(part);
         } else {
-            assert!(part.trim().is_empty(), "unquoted text in TXT content {content:?}");
+            assert!(
+                part.trim().is_empty(),
+                "unquoted text in TXT content {content:?}"
+            );
         }
     }
     text
@@ -124,7 +138,11 @@ fn txt_text(content: &str) -> String {
 
 fn assert_no_secret(run: &ScriptRun, api_key: &str) {
     let output = run.output();
-    assert!(!output.contains(api_key), "the PowerDNS API key appears in the output\n{}", run.describe());
+    assert!(
+        !output.contains(api_key),
+        "the PowerDNS API key appears in the output\n{}",
+        run.describe()
+    );
     let password = String::from_utf8_lossy(PASSWORD);
     assert!(
         !output.contains(password.trim_end()),
@@ -138,17 +156,26 @@ fn publish_writes_records_idempotently() {
     let fixture = fixture(Some(ed25519_key()), stalwart_options());
     let key = ed25519_key();
 
-    let mut previous: Option<Vec<(String, String, u64, Vec<String>)>> = None;
+    let mut previous: Option<Vec<RecordSet>> = None;
     for shell in shells() {
         for run_number in 1..=2 {
             let run = run_publish(&shell, &fixture.env);
-            assert!(run.succeeded(), "run {run_number} failed\n{}", run.describe());
+            assert!(
+                run.succeeded(),
+                "run {run_number} failed\n{}",
+                run.describe()
+            );
             assert_no_secret(&run, &fixture.pdns.api_key);
 
             let zone = fixture.pdns.zone(ZONE);
             let sets = record_sets(&zone);
             if let Some(previous) = &previous {
-                assert_eq!(previous, &sets, "run {run_number} with {} changed the records", shell.name());
+                assert_eq!(
+                    previous,
+                    &sets,
+                    "run {run_number} with {} changed the records",
+                    shell.name()
+                );
             }
             previous = Some(sets);
         }
@@ -166,7 +193,10 @@ fn publish_writes_records_idempotently() {
     assert_eq!(dmarc, vec![format!("\"{DMARC_TEXT}\"")]);
     let dkim = contents_of(&zone, &format!("202501e._domainkey.{DOMAIN}."), "TXT").unwrap();
     assert_eq!(dkim.len(), 1);
-    assert_eq!(txt_text(&dkim[0]), format!("v=DKIM1; k=ed25519; p={}", key.public_key));
+    assert_eq!(
+        txt_text(&dkim[0]),
+        format!("v=DKIM1; k=ed25519; p={}", key.public_key)
+    );
 
     let ttls: Vec<u64> = record_sets(&zone)
         .into_iter()
@@ -191,14 +221,21 @@ fn rsa_key_is_split_into_strings() {
         let zone = fixture.pdns.zone(ZONE);
         let dkim = contents_of(&zone, &format!("202501r._domainkey.{DOMAIN}."), "TXT").unwrap();
         assert_eq!(dkim.len(), 1);
-        assert!(dkim[0].matches('"').count() >= 4, "the RSA record was not split: {}", dkim[0]);
-        assert_eq!(txt_text(&dkim[0]), format!("v=DKIM1; k=rsa; p={}", key.public_key));
+        assert!(
+            dkim[0].matches('"').count() >= 4,
+            "the RSA record was not split: {}",
+            dkim[0]
+        );
+        assert_eq!(
+            txt_text(&dkim[0]),
+            format!("v=DKIM1; k=rsa; p={}", key.public_key)
+        );
     }
 }
 
 #[test]
 fn dkim_key_appearing_later_is_published() {
-    // The key "appears" after two polls: the first two reads answer 404.
+    // The key "appears" after two polls because the first two reads return 404.
     let options = Options {
         faults: vec![Fault::request(
             "GET",
@@ -233,12 +270,14 @@ fn dkim_wait_timeout_keeps_base_records() {
         let run = run_publish(&shell, &fixture.env);
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
-            run.stderr.contains("MX, SPF and DMARC records for acme.mail-platform.test were published"),
+            run.stderr
+                .contains("MX, SPF and DMARC records for acme.mail-platform.test were published"),
             "{}",
             run.describe()
         );
         assert!(
-            run.stderr.contains("the DKIM record 202501e._domainkey.acme.mail-platform.test. was not"),
+            run.stderr
+                .contains("the DKIM record 202501e._domainkey.acme.mail-platform.test. was not"),
             "{}",
             run.describe()
         );
@@ -257,14 +296,26 @@ fn wrong_stalwart_password_fails_at_once() {
     let mut fixture = fixture(Some(ed25519_key()), stalwart_options());
     let password_path = fixture.pdns.path().join("wrong-password");
     std::fs::write(&password_path, b"not-the-password\n").unwrap();
-    set_env(&mut fixture.env, "ADMIN_PASSWORD_FILE", password_path.to_str().unwrap());
+    set_env(
+        &mut fixture.env,
+        "ADMIN_PASSWORD_FILE",
+        password_path.to_str().unwrap(),
+    );
 
     for shell in shells() {
         let run = run_publish(&shell, &fixture.env);
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(run.stderr.contains("HTTP 401"), "{}", run.describe());
-        assert!(run.stderr.contains("the DKIM record was not"), "{}", run.describe());
-        assert!(!run.output().contains("not-the-password"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("the DKIM record was not"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            !run.output().contains("not-the-password"),
+            "{}",
+            run.describe()
+        );
     }
 }
 
@@ -273,15 +324,35 @@ fn wrong_api_key_fails() {
     let mut fixture = fixture(Some(ed25519_key()), stalwart_options());
     let key_path = fixture.pdns.path().join("wrong-api-key");
     std::fs::write(&key_path, "wrong-key-8d1f\n").unwrap();
-    set_env(&mut fixture.env, "PDNS_API_KEY_FILE", key_path.to_str().unwrap());
+    set_env(
+        &mut fixture.env,
+        "PDNS_API_KEY_FILE",
+        key_path.to_str().unwrap(),
+    );
 
     for shell in shells() {
         let run = run_publish(&shell, &fixture.env);
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("step 'publish MX, SPF and DMARC'"), "{}", run.describe());
-        assert!(run.stderr.contains("PDNS_API_KEY_FILE"), "{}", run.describe());
-        assert!(!run.output().contains("wrong-key-8d1f"), "{}", run.describe());
-        assert!(!run.output().contains(&fixture.pdns.api_key), "{}", run.describe());
+        assert!(
+            run.stderr.contains("step 'publish MX, SPF and DMARC'"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("PDNS_API_KEY_FILE"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            !run.output().contains("wrong-key-8d1f"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            !run.output().contains(&fixture.pdns.api_key),
+            "{}",
+            run.describe()
+        );
     }
     let zone = fixture.pdns.zone(ZONE);
     assert!(contents_of(&zone, &format!("{DOMAIN}."), "MX").is_none());
@@ -303,10 +374,21 @@ fn invalid_record_input_rejected() {
             let mut env = fixture.env.clone();
             set_env(&mut env, key, value);
             let run = run_publish(&shell, &env);
-            assert!(!run.succeeded(), "{key}={value:?} was accepted\n{}", run.describe());
-            assert!(run.stderr.contains(key), "{key}={value:?}: message does not name it\n{}", run.describe());
+            assert!(
+                !run.succeeded(),
+                "{key}={value:?} was accepted\n{}",
+                run.describe()
+            );
+            assert!(
+                run.stderr.contains(key),
+                "{key}={value:?}: message does not name it\n{}",
+                run.describe()
+            );
         }
     }
     let zone = fixture.pdns.zone(ZONE);
-    assert!(contents_of(&zone, &format!("{DOMAIN}."), "MX").is_none(), "invalid input reached PowerDNS");
+    assert!(
+        contents_of(&zone, &format!("{DOMAIN}."), "MX").is_none(),
+        "invalid input reached PowerDNS"
+    );
 }

@@ -1,13 +1,17 @@
-//! Runs templates/scripts/setup.sh for real, with /bin/sh and busybox sh, against
-//! the fake Stalwart admin API in tests/support/fake_stalwart.rs.
+//! Runs `templates/scripts/setup.sh` for real, with /bin/sh and busybox sh, against
+//! the fake Stalwart admin API in `tests/support/fake_stalwart.rs`.
 
 mod support;
 
 use std::path::Path;
 use std::process::Command;
 
-use support::fake_stalwart::{DkimKey, FakeStalwart, Fault, FaultResponse, Options, Principal, State};
-use support::script::{ScriptRun, Shell, env_of, find_program, run_script, set_env, shells, template_script};
+use support::fake_stalwart::{
+    DkimKey, FakeStalwart, Fault, FaultResponse, Options, Principal, State,
+};
+use support::script::{
+    ScriptRun, Shell, env_of, find_program, run_script, set_env, shells, template_script,
+};
 use tempfile::TempDir;
 
 const PASSWORD: &[u8] = b"Pw-7c2e!quartz\n";
@@ -76,10 +80,23 @@ fn assert_no_secret(run: &ScriptRun, password: &[u8]) {
     let output = run.output();
     let password_text = String::from_utf8_lossy(password);
     let password_text = password_text.trim_end();
-    assert!(!output.contains(password_text), "the password appears in the output\n{}", run.describe());
-    let credential = support::fake_stalwart::base64_encode(&[b"admin:".as_slice(), password].concat());
-    assert!(!output.contains(&credential), "the Basic credential appears in the output\n{}", run.describe());
-    assert!(!output.contains("PRIVATE KEY"), "a private key appears in the output\n{}", run.describe());
+    assert!(
+        !output.contains(password_text),
+        "the password appears in the output\n{}",
+        run.describe()
+    );
+    let credential =
+        support::fake_stalwart::base64_encode(&[b"admin:".as_slice(), password].concat());
+    assert!(
+        !output.contains(&credential),
+        "the Basic credential appears in the output\n{}",
+        run.describe()
+    );
+    assert!(
+        !output.contains("PRIVATE KEY"),
+        "a private key appears in the output\n{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -92,9 +109,18 @@ fn setup_twice_is_idempotent() {
         let after_first = fixture.fake.state();
 
         let second = run_setup(&shell, &fixture.env);
-        assert!(second.succeeded(), "second run failed\n{}", second.describe());
+        assert!(
+            second.succeeded(),
+            "second run failed\n{}",
+            second.describe()
+        );
         let after_second = fixture.fake.state();
-        assert_eq!(after_first, after_second, "the second run changed the server state\n{}", second.describe());
+        assert_eq!(
+            after_first,
+            after_second,
+            "the second run changed the server state\n{}",
+            second.describe()
+        );
 
         let state = after_second;
         assert_eq!(state.count_of_kind("domain"), 1);
@@ -127,8 +153,16 @@ fn setup_twice_is_idempotent() {
             "202501e._domainkey.acme.test. TXT \"v=DKIM1; k=ed25519; p={}\"",
             key.public_key
         );
-        assert!(first.stdout.contains(&record), "first run printed no DKIM record\n{}", first.describe());
-        assert!(second.stdout.contains(&record), "second run printed no DKIM record\n{}", second.describe());
+        assert!(
+            first.stdout.contains(&record),
+            "first run printed no DKIM record\n{}",
+            first.describe()
+        );
+        assert!(
+            second.stdout.contains(&record),
+            "second run printed no DKIM record\n{}",
+            second.describe()
+        );
         assert_no_secret(&first, PASSWORD);
         assert_no_secret(&second, PASSWORD);
     }
@@ -152,7 +186,7 @@ fn admin_creation_failure_names_step() {
         let options = Options {
             faults: Fault::create_principal(
                 "postmaster",
-                FaultResponse::ManagementError {
+                &FaultResponse::ManagementError {
                     details: "Failed to write principal".to_owned(),
                     reason: "disk full".to_owned(),
                 },
@@ -168,9 +202,16 @@ fn admin_creation_failure_names_step() {
             "the failed step is not named\n{}",
             run.describe()
         );
-        assert!(run.stderr.contains("Failed to write principal"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("Failed to write principal"),
+            "{}",
+            run.describe()
+        );
         assert!(run.stderr.contains("disk full"), "{}", run.describe());
-        assert!(!fixture.fake.state().principals.contains_key("sales"), "setup went on after the failure");
+        assert!(
+            !fixture.fake.state().principals.contains_key("sales"),
+            "setup went on after the failure"
+        );
         assert_no_secret(&run, PASSWORD);
     }
 }
@@ -179,14 +220,23 @@ fn admin_creation_failure_names_step() {
 fn server_error_names_step() {
     for shell in shells() {
         let options = Options {
-            faults: vec![Fault::request("POST", "/api/dkim", FaultResponse::Status(500), None)],
+            faults: vec![Fault::request(
+                "POST",
+                "/api/dkim",
+                FaultResponse::Status(500),
+                None,
+            )],
             ..default_options()
         };
         let fixture = fixture(options, state_with_accounts(), PASSWORD);
         let run = run_setup(&shell, &fixture.env);
 
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("step 'dkim key ed25519-acme'"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("step 'dkim key ed25519-acme'"),
+            "{}",
+            run.describe()
+        );
         assert!(run.stderr.contains("HTTP 500"), "{}", run.describe());
     }
 }
@@ -203,12 +253,24 @@ fn health_wait_times_out() {
         let run = run_setup(&shell, &fixture.env);
 
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("step 'wait for ready'"), "{}", run.describe());
-        assert!(run.stderr.contains("timed out after 2s"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("step 'wait for ready'"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("timed out after 2s"),
+            "{}",
+            run.describe()
+        );
         assert!(run.stderr.contains("HTTP 503"), "{}", run.describe());
         assert!(fixture.fake.health_checks() >= 2, "{}", run.describe());
         assert!(
-            fixture.fake.requests().iter().all(|request| request == "GET /healthz/ready"),
+            fixture
+                .fake
+                .requests()
+                .iter()
+                .all(|request| request == "GET /healthz/ready"),
             "setup called the API before the server was ready: {:?}",
             fixture.fake.requests()
         );
@@ -233,13 +295,25 @@ fn health_wait_passes_once_ready() {
 #[test]
 fn wrong_password_fails_with_401() {
     for shell in shells() {
-        let fixture = fixture(default_options(), state_with_accounts(), b"Wrong-password-55\n");
+        let fixture = fixture(
+            default_options(),
+            state_with_accounts(),
+            b"Wrong-password-55\n",
+        );
         let run = run_setup(&shell, &fixture.env);
 
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("step 'domain acme.test'"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("step 'domain acme.test'"),
+            "{}",
+            run.describe()
+        );
         assert!(run.stderr.contains("HTTP 401"), "{}", run.describe());
-        assert!(run.stderr.contains("authentication as admin failed"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("authentication as admin failed"),
+            "{}",
+            run.describe()
+        );
         assert_no_secret(&run, b"Wrong-password-55\n");
         assert_no_secret(&run, PASSWORD);
     }
@@ -252,12 +326,20 @@ fn password_trailing_newline_is_sent() {
         // Stalwart's %{file:...}% macro reads it.
         let fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
         let run = run_setup(&shell, &fixture.env);
-        assert!(run.succeeded(), "the exact file bytes were not accepted\n{}", run.describe());
+        assert!(
+            run.succeeded(),
+            "the exact file bytes were not accepted\n{}",
+            run.describe()
+        );
 
         let without_newline = PASSWORD.strip_suffix(b"\n").unwrap();
         let fixture = fixture_with_password(without_newline);
         let run = run_setup(&shell, &fixture.env);
-        assert!(!run.succeeded(), "a password without its newline was accepted\n{}", run.describe());
+        assert!(
+            !run.succeeded(),
+            "a password without its newline was accepted\n{}",
+            run.describe()
+        );
         assert!(run.stderr.contains("HTTP 401"), "{}", run.describe());
     }
 }
@@ -279,7 +361,10 @@ fn oidc_directory_creates_admin_through_deploy() {
 
         assert!(run.succeeded(), "{}", run.describe());
         assert!(
-            fixture.fake.requests().contains(&"POST /api/principal/deploy".to_owned()),
+            fixture
+                .fake
+                .requests()
+                .contains(&"POST /api/principal/deploy".to_owned()),
             "the admin was not created through /deploy: {:?}",
             fixture.fake.requests()
         );
@@ -294,7 +379,7 @@ fn oidc_directory_creates_admin_through_deploy() {
 #[test]
 fn oidc_directory_rejects_plain_create() {
     for shell in shells() {
-        // The fake answers like Stalwart with the OIDC directory, but the
+        // The fake responds like Stalwart with the OIDC directory, but the
         // environment claims the internal one, so POST /api/principal is used.
         let options = Options {
             directory_is_internal: false,
@@ -304,9 +389,21 @@ fn oidc_directory_rejects_plain_create() {
         let run = run_setup(&shell, &fixture.env);
 
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("step 'admin account postmaster'"), "{}", run.describe());
-        assert!(run.stderr.contains("error=unsupported"), "{}", run.describe());
-        assert!(run.stderr.contains("OpenID directory cannot be managed"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("step 'admin account postmaster'"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("error=unsupported"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("OpenID directory cannot be managed"),
+            "{}",
+            run.describe()
+        );
     }
 }
 
@@ -321,16 +418,34 @@ fn missing_member_fails_after_other_steps() {
         );
         let run = run_setup(&shell, &fixture.env);
 
-        assert!(!run.succeeded(), "a missing member passed silently\n{}", run.describe());
-        assert!(run.stderr.contains("step 'group members'"), "{}", run.describe());
+        assert!(
+            !run.succeeded(),
+            "a missing member passed silently\n{}",
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("step 'group members'"),
+            "{}",
+            run.describe()
+        );
         assert!(run.stderr.contains("sales:carol"), "{}", run.describe());
         assert!(run.stderr.contains("info:dave"), "{}", run.describe());
 
         let state = fixture.fake.state();
-        assert_eq!(state.principals["sales"].members, strings(&["alice", "bob"]));
-        assert_eq!(state.principals["sales"].enabled_permissions, strings(&["email-receive"]));
+        assert_eq!(
+            state.principals["sales"].members,
+            strings(&["alice", "bob"])
+        );
+        assert_eq!(
+            state.principals["sales"].enabled_permissions,
+            strings(&["email-receive"])
+        );
         assert!(state.principals["info"].members.is_empty());
-        assert_eq!(state.dkim_keys.len(), 1, "the DKIM step did not run after the missing members");
+        assert_eq!(
+            state.dkim_keys.len(),
+            1,
+            "the DKIM step did not run after the missing members"
+        );
 
         // Once the account exists, a rerun adds it and succeeds.
         drop(run);
@@ -344,7 +459,10 @@ fn missing_member_fails_after_other_steps() {
         set_env(&mut fixture.env, "STALWART_URL", &fake.url());
         let rerun = run_setup(&shell, &fixture.env);
         assert!(rerun.succeeded(), "{}", rerun.describe());
-        assert_eq!(fake.state().principals["sales"].members, strings(&["alice", "bob", "carol"]));
+        assert_eq!(
+            fake.state().principals["sales"].members,
+            strings(&["alice", "bob", "carol"])
+        );
         assert_eq!(fake.state().principals["info"].members, strings(&["dave"]));
     }
 }
@@ -363,8 +481,14 @@ fn existing_principals_get_email_receive() {
 
         assert!(run.succeeded(), "{}", run.describe());
         let state = fixture.fake.state();
-        assert_eq!(state.principals["sales"].enabled_permissions, strings(&["email-receive"]));
-        assert_eq!(state.principals["sales"].members, strings(&["alice", "bob"]));
+        assert_eq!(
+            state.principals["sales"].enabled_permissions,
+            strings(&["email-receive"])
+        );
+        assert_eq!(
+            state.principals["sales"].members,
+            strings(&["alice", "bob"])
+        );
         let admin = &state.principals["postmaster"];
         assert_eq!(admin.enabled_permissions, strings(&["email-receive"]));
         assert!(admin.disabled_permissions.is_empty());
@@ -381,8 +505,16 @@ fn name_taken_by_other_type_fails() {
         let run = run_setup(&shell, &fixture.env);
 
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("step 'group sales'"), "{}", run.describe());
-        assert!(run.stderr.contains("type individual, not group"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("step 'group sales'"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("type individual, not group"),
+            "{}",
+            run.describe()
+        );
     }
 }
 
@@ -390,13 +522,22 @@ fn name_taken_by_other_type_fails() {
 fn group_email_taken_fails() {
     for shell in shells() {
         let mut state = state_with_accounts();
-        state.add_principal(Principal::new("individual", "carol").with_emails(&["sales@acme.test"]));
+        state
+            .add_principal(Principal::new("individual", "carol").with_emails(&["sales@acme.test"]));
         let fixture = fixture(default_options(), state, PASSWORD);
         let run = run_setup(&shell, &fixture.env);
 
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("step 'group sales'"), "{}", run.describe());
-        assert!(run.stderr.contains("error=fieldAlreadyExists field=emails"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("step 'group sales'"),
+            "{}",
+            run.describe()
+        );
+        assert!(
+            run.stderr.contains("error=fieldAlreadyExists field=emails"),
+            "{}",
+            run.describe()
+        );
     }
 }
 
@@ -424,7 +565,10 @@ fn dkim_create_race_hides_private_key() {
 
         assert!(run.succeeded(), "{}", run.describe());
         assert!(
-            fixture.fake.requests().contains(&"POST /api/dkim".to_owned()),
+            fixture
+                .fake
+                .requests()
+                .contains(&"POST /api/dkim".to_owned()),
             "the race was not exercised"
         );
         assert_no_secret(&run, PASSWORD);
@@ -443,7 +587,12 @@ fn rsa_key_record_uses_rsa_tag() {
         assert!(run.succeeded(), "{}", run.describe());
         let key = &fixture.fake.state().dkim_keys["rsa-acme"];
         assert_eq!(key.algorithm, "Rsa");
-        assert!(run.stdout.contains(&format!("k=rsa; p={}\"", key.public_key)), "{}", run.describe());
+        assert!(
+            run.stdout
+                .contains(&format!("k=rsa; p={}\"", key.public_key)),
+            "{}",
+            run.describe()
+        );
     }
 }
 
@@ -455,7 +604,10 @@ fn invalid_input_rejected_before_requests() {
         ("ADMIN_ACCOUNT", "post master"),
         ("ADMIN_EMAIL", "postmaster"),
         ("ADMIN_EMAIL", "a@b@acme.test"),
-        ("MAILBOX_GROUPS", "sales sales@acme.test $(touch /tmp/pwned)"),
+        (
+            "MAILBOX_GROUPS",
+            "sales sales@acme.test $(touch /tmp/pwned)",
+        ),
         ("MAILBOX_GROUPS", "sales"),
         ("DKIM_SIGNATURE_ID", "ed25519.acme"),
         ("DKIM_ALGORITHM", "ed25519"),
@@ -469,15 +621,26 @@ fn invalid_input_rejected_before_requests() {
             set_env(&mut fixture.env, key, value);
             let run = run_setup(&shell, &fixture.env);
 
-            assert!(!run.succeeded(), "{key}={value:?} was accepted\n{}", run.describe());
-            assert!(run.stderr.contains(key), "{key}={value:?}: the message does not name {key}\n{}", run.describe());
+            assert!(
+                !run.succeeded(),
+                "{key}={value:?} was accepted\n{}",
+                run.describe()
+            );
+            assert!(
+                run.stderr.contains(key),
+                "{key}={value:?}: the message does not name {key}\n{}",
+                run.describe()
+            );
             let api_requests: Vec<String> = fixture
                 .fake
                 .requests()
                 .into_iter()
                 .filter(|request| request.contains("/api/"))
                 .collect();
-            assert!(api_requests.is_empty(), "{key}={value:?}: requests were sent: {api_requests:?}");
+            assert!(
+                api_requests.is_empty(),
+                "{key}={value:?}: requests were sent: {api_requests:?}"
+            );
         }
     }
 }
@@ -489,17 +652,27 @@ fn missing_variable_is_named() {
         fixture.env.retain(|(key, _)| key != "ADMIN_PASSWORD_FILE");
         let run = run_setup(&shell, &fixture.env);
         assert!(!run.succeeded(), "{}", run.describe());
-        assert!(run.stderr.contains("ADMIN_PASSWORD_FILE is missing"), "{}", run.describe());
+        assert!(
+            run.stderr.contains("ADMIN_PASSWORD_FILE is missing"),
+            "{}",
+            run.describe()
+        );
     }
 }
 
 #[test]
 fn scripts_pass_shellcheck() {
     let Some(shellcheck) = find_program("shellcheck") else {
-        panic!("shellcheck is not installed: install the Debian package shellcheck, e.g. with scripts/install-test-deps.sh");
+        panic!(
+            "shellcheck is not installed: install the Debian package shellcheck, e.g. with scripts/install-test-deps.sh"
+        );
     };
     let directory = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for script in ["templates/scripts/setup.sh", "templates/scripts/dns-publish.sh", "scripts/install-test-deps.sh"] {
+    for script in [
+        "templates/scripts/setup.sh",
+        "templates/scripts/dns-publish.sh",
+        "scripts/install-test-deps.sh",
+    ] {
         let output = Command::new(&shellcheck)
             .args(["-s", "sh"])
             .arg(directory.join(script))

@@ -37,7 +37,8 @@
 #      email-receive, and without it every message to the group bounces with 550.
 #   5. Ensure the DKIM key exists, read its public key and print the TXT record.
 # A principal that already exists counts as success. The script then adds a
-# missing address or permission with PATCH addItem and never removes anything.
+# missing address, permission or member with PATCH addItem. The only thing it
+# removes is email-receive from the disabled permissions.
 #
 # Members are accounts that must already exist; the script never creates them.
 # When a member does not exist, the script still adds the other members and
@@ -283,7 +284,7 @@ response_error() {
 }
 
 # Describes a failed response in one line. It never includes the "value" field:
-# for POST /api/dkim that field holds the existing private key.
+# for POST /api/dkim that field contains the existing private key.
 describe_failure() {
     if [ "$http_status" = 000 ]; then
         printf 'no HTTP response from %s (%s)' "$STALWART_URL" "$(tr '\n' ' ' <"$curl_error_file" | cut -c1-200)"

@@ -1,7 +1,7 @@
 //! A local fake of the Stalwart 0.15 management API endpoints that the setup and
 //! DNS scripts call, listening on 127.0.0.1 with a port the OS picks.
 //!
-//! Answers follow the Stalwart source (stalwartlabs/stalwart, 0.15 series):
+//! Its responses follow the Stalwart source (stalwartlabs/stalwart, 0.15 series):
 //! - `crates/http/src/management/mod.rs`: management errors are HTTP 200 with a
 //!   body tagged `error` (`fieldAlreadyExists` with `field` and `value`,
 //!   `fieldMissing`, `notFound` with `item`, `unsupported` with `details`,
@@ -87,7 +87,7 @@ impl State {
     }
 }
 
-/// What an injected fault answers.
+/// The response of an injected fault.
 #[derive(Clone, Debug)]
 pub enum FaultResponse {
     /// HTTP 200 with `{"error":"other","details":...,"reason":...}`, the way
@@ -97,7 +97,7 @@ pub enum FaultResponse {
     Status(u16),
 }
 
-/// A request that the fake answers with an error instead of handling it.
+/// A request that the fake rejects with an error instead of handling it.
 #[derive(Clone, Debug)]
 pub struct Fault {
     pub method: String,
@@ -111,7 +111,7 @@ pub struct Fault {
 
 impl Fault {
     /// Fails the creation of the principal `name` on both create paths.
-    pub fn create_principal(name: &str, response: FaultResponse) -> Vec<Fault> {
+    pub fn create_principal(name: &str, response: &FaultResponse) -> Vec<Fault> {
         ["/api/principal", "/api/principal/deploy"]
             .iter()
             .map(|path| Fault {
@@ -124,7 +124,12 @@ impl Fault {
             .collect()
     }
 
-    pub fn request(method: &str, path: &str, response: FaultResponse, times: Option<usize>) -> Fault {
+    pub fn request(
+        method: &str,
+        path: &str,
+        response: FaultResponse,
+        times: Option<usize>,
+    ) -> Fault {
         Fault {
             method: method.to_owned(),
             path: path.to_owned(),
@@ -242,7 +247,7 @@ impl FakeStalwart {
 impl Drop for FakeStalwart {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wakes the blocking accept so the thread sees the stop flag.
+        // Wakes the blocking accept so that the thread reads the stop flag.
         let _ = TcpStream::connect(self.address);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -395,12 +400,20 @@ fn handle(shared: &mut Shared, request: &Request) -> Response {
         match serde_json::from_slice(&request.body) {
             Ok(value) => value,
             Err(error) => {
-                return Response::problem(400, "Invalid parameters", &format!("Failed to deserialize JSON: {error}"));
+                return Response::problem(
+                    400,
+                    "Invalid parameters",
+                    &format!("Failed to deserialize JSON: {error}"),
+                );
             }
         }
     };
 
-    let segments: Vec<&str> = request.path.trim_start_matches("/api/").split('/').collect();
+    let segments: Vec<&str> = request
+        .path
+        .trim_start_matches("/api/")
+        .split('/')
+        .collect();
     match (request.method.as_str(), segments.as_slice()) {
         ("POST", ["principal"]) => create_principal(shared, &body, false),
         ("POST", ["principal", "deploy"]) => create_principal(shared, &body, true),
@@ -416,7 +429,11 @@ fn handle(shared: &mut Shared, request: &Request) -> Response {
 }
 
 fn not_found_resource() -> Response {
-    Response::problem(404, "Not Found", "The requested resource does not exist on this server.")
+    Response::problem(
+        404,
+        "Not Found",
+        "The requested resource does not exist on this server.",
+    )
 }
 
 fn management_error(body: &Value) -> Response {
@@ -448,7 +465,8 @@ fn is_authorized(options: &Options, request: &Request) -> bool {
     let Some(colon) = decoded.iter().position(|byte| *byte == b':') else {
         return false;
     };
-    decoded[..colon] == *options.admin_user.as_bytes() && decoded[colon + 1..] == *options.admin_password
+    decoded[..colon] == *options.admin_user.as_bytes()
+        && decoded[colon + 1..] == *options.admin_password
 }
 
 fn take_fault(faults: &mut Vec<Fault>, request: &Request) -> Option<Response> {
@@ -465,7 +483,9 @@ fn take_fault(faults: &mut Vec<Fault>, request: &Request) -> Option<Response> {
     })?;
     let response = match &faults[index].response {
         FaultResponse::ManagementError { details, reason } => other_error(details, reason),
-        FaultResponse::Status(status) => Response::problem(*status, "Injected failure", "fault injected by the test"),
+        FaultResponse::Status(status) => {
+            Response::problem(*status, "Injected failure", "fault injected by the test")
+        }
     };
     if let Some(times) = faults[index].times.as_mut() {
         *times -= 1;
@@ -476,19 +496,32 @@ fn take_fault(faults: &mut Vec<Fault>, request: &Request) -> Option<Response> {
     Some(response)
 }
 
-const KNOWN_PERMISSIONS: &[&str] = &["authenticate", "email-send", "email-receive", "manage-encryption"];
+const KNOWN_PERMISSIONS: &[&str] = &[
+    "authenticate",
+    "email-send",
+    "email-receive",
+    "manage-encryption",
+];
 const BUILT_IN_ROLES: &[&str] = &["admin", "user", "tenant-admin"];
 
 fn string_list(body: &Value, field: &str) -> Vec<String> {
     match body.get(field) {
         Some(Value::String(value)) => vec![value.clone()],
-        Some(Value::Array(values)) => values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(values)) => values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 fn create_principal(shared: &mut Shared, body: &Value, deploy: bool) -> Response {
-    let kind = body.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind = body
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let name = body
         .get("name")
         .and_then(Value::as_str)
@@ -516,7 +549,8 @@ fn create_principal(shared: &mut Shared, body: &Value, deploy: bool) -> Response
         principal.members.push(member);
     }
     for role in string_list(body, "roles") {
-        if !BUILT_IN_ROLES.contains(&role.as_str()) && !shared.state.principals.contains_key(&role) {
+        if !BUILT_IN_ROLES.contains(&role.as_str()) && !shared.state.principals.contains_key(&role)
+        {
             return not_found(&role);
         }
         principal.roles.push(role);
@@ -554,14 +588,21 @@ fn create_principal(shared: &mut Shared, body: &Value, deploy: bool) -> Response
 }
 
 fn check_new_email(state: &State, email: &str) -> Option<Response> {
-    if state.principals.values().any(|p| p.emails.iter().any(|e| e == email)) {
+    if state
+        .principals
+        .values()
+        .any(|p| p.emails.iter().any(|e| e == email))
+    {
         return Some(already_exists("emails", email));
     }
-    let domain = email.rsplit_once('@').map(|(_, domain)| domain).unwrap_or_default();
-    if !state
+    let domain = email
+        .rsplit_once('@')
+        .map(|(_, domain)| domain)
+        .unwrap_or_default();
+    if state
         .principals
         .get(domain)
-        .is_some_and(|p| p.kind == "domain")
+        .is_none_or(|p| p.kind != "domain")
     {
         return Some(not_found(domain));
     }
@@ -592,8 +633,16 @@ fn get_principal(shared: &Shared, name: &str) -> Response {
     object.insert("name".to_owned(), json!(principal.name));
     insert_list(&mut object, "emails", &principal.emails);
     insert_list(&mut object, "roles", &principal.roles);
-    insert_list(&mut object, "enabledPermissions", &principal.enabled_permissions);
-    insert_list(&mut object, "disabledPermissions", &principal.disabled_permissions);
+    insert_list(
+        &mut object,
+        "enabledPermissions",
+        &principal.enabled_permissions,
+    );
+    insert_list(
+        &mut object,
+        "disabledPermissions",
+        &principal.disabled_permissions,
+    );
     insert_list(&mut object, "members", &principal.members);
     Response::data(&Value::Object(object))
 }
@@ -608,10 +657,20 @@ fn patch_principal(shared: &mut Shared, name: &str, body: &Value) -> Response {
     // All changes apply, or none: the copy replaces the stored principal at the end.
     let mut principal = original.clone();
     for change in changes {
-        let action = change.get("action").and_then(Value::as_str).unwrap_or_default();
-        let field = change.get("field").and_then(Value::as_str).unwrap_or_default();
+        let action = change
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let field = change
+            .get("field")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let Some(value) = change.get("value").and_then(Value::as_str) else {
-            return Response::problem(400, "Invalid parameters", "the fake supports string values only");
+            return Response::problem(
+                400,
+                "Invalid parameters",
+                "the fake supports string values only",
+            );
         };
         if let Some(response) = apply_change(&shared.state, &mut principal, action, field, value) {
             return response;
@@ -621,7 +680,13 @@ fn patch_principal(shared: &mut Shared, name: &str, body: &Value) -> Response {
     Response::data(&Value::Null)
 }
 
-fn apply_change(state: &State, principal: &mut Principal, action: &str, field: &str, value: &str) -> Option<Response> {
+fn apply_change(
+    state: &State,
+    principal: &mut Principal,
+    action: &str,
+    field: &str,
+    value: &str,
+) -> Option<Response> {
     match field {
         "enabledPermissions" | "disabledPermissions" if !KNOWN_PERMISSIONS.contains(&value) => {
             return Some(other_error(
@@ -645,7 +710,13 @@ fn apply_change(state: &State, principal: &mut Principal, action: &str, field: &
             }
         }
         "enabledPermissions" | "disabledPermissions" | "members" | "emails" | "roles" => {}
-        _ => return Some(Response::problem(400, "Invalid parameters", &format!("unknown field {field}"))),
+        _ => {
+            return Some(Response::problem(
+                400,
+                "Invalid parameters",
+                &format!("unknown field {field}"),
+            ));
+        }
     }
     let list = match field {
         "enabledPermissions" => &mut principal.enabled_permissions,
@@ -662,20 +733,31 @@ fn apply_change(state: &State, principal: &mut Principal, action: &str, field: &
         }
         "removeItem" => list.retain(|item| item != value),
         _ => {
-            return Some(Response::problem(400, "Invalid parameters", &format!("unsupported action {action}")));
+            return Some(Response::problem(
+                400,
+                "Invalid parameters",
+                &format!("unsupported action {action}"),
+            ));
         }
     }
     None
 }
 
 fn create_dkim_key(shared: &mut Shared, body: &Value) -> Response {
-    let algorithm = body.get("algorithm").and_then(Value::as_str).unwrap_or_default();
+    let algorithm = body
+        .get("algorithm")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let (algorithm_name, public_key_length) = match algorithm {
         "Ed25519" => ("ed25519", 32),
         // A 2048-bit RSA SubjectPublicKeyInfo is 294 bytes.
         "Rsa" => ("rsa", 294),
         _ => {
-            return Response::problem(400, "Invalid parameters", "unknown variant for field `algorithm`");
+            return Response::problem(
+                400,
+                "Invalid parameters",
+                "unknown variant for field `algorithm`",
+            );
         }
     };
     let Some(domain) = body.get("domain").and_then(Value::as_str) else {
@@ -692,7 +774,10 @@ fn create_dkim_key(shared: &mut Shared, body: &Value) -> Response {
         .to_owned();
 
     if let Some(existing) = shared.state.dkim_keys.get(&id) {
-        return already_exists(&format!("signature.{id}.private-key"), &existing.private_key);
+        return already_exists(
+            &format!("signature.{id}.private-key"),
+            &existing.private_key,
+        );
     }
     let key = DkimKey::generate(&id, algorithm, domain, &selector, public_key_length);
     shared.state.dkim_keys.insert(id, key);
@@ -702,10 +787,16 @@ fn create_dkim_key(shared: &mut Shared, body: &Value) -> Response {
 impl DkimKey {
     /// Makes a key with deterministic bytes derived from the id; the fake never
     /// signs anything, so the bytes need not form a real key pair.
-    pub fn generate(id: &str, algorithm: &str, domain: &str, selector: &str, public_key_length: usize) -> DkimKey {
-        let mut seed = id
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3));
+    pub fn generate(
+        id: &str,
+        algorithm: &str,
+        domain: &str,
+        selector: &str,
+        public_key_length: usize,
+    ) -> DkimKey {
+        let mut seed = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
+        });
         let mut bytes = Vec::with_capacity(public_key_length);
         for _ in 0..public_key_length {
             seed ^= seed << 13;
@@ -729,15 +820,15 @@ impl DkimKey {
 // ---------------------------------------------------------------------------
 // Base64 (RFC 4648, standard alphabet, with padding)
 
-const BASE64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 pub fn base64_encode(bytes: &[u8]) -> String {
     let mut encoded = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let triple = chunk
-            .iter()
-            .enumerate()
-            .fold(0_u32, |acc, (index, byte)| acc | (u32::from(*byte) << (16 - 8 * index)));
+        let triple = chunk.iter().enumerate().fold(0_u32, |acc, (index, byte)| {
+            acc | (u32::from(*byte) << (16 - 8 * index))
+        });
         for position in 0..4 {
             if position <= chunk.len() {
                 let index = (triple >> (18 - 6 * position)) & 0x3f;

@@ -1,5 +1,5 @@
-//! Starts a real PowerDNS authoritative server (Debian packages pdns-server and
-//! pdns-backend-sqlite3) on 127.0.0.1 with the HTTP API enabled, for the
+//! Starts a real `PowerDNS` authoritative server (Debian packages `pdns-server` and
+//! `pdns-backend-sqlite3`) on 127.0.0.1 with the HTTP API enabled, for the
 //! duration of one test. Dropping the guard kills the server, also when the
 //! test fails.
 
@@ -17,7 +17,7 @@ use super::script::find_program;
 const INSTALL_HINT: &str = "install the Debian packages pdns-server, pdns-backend-sqlite3 and sqlite3, \
      e.g. with scripts/install-test-deps.sh";
 const SQLITE_SCHEMA: &str = "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql";
-/// Maximum wait for the API to answer after the start.
+/// Maximum wait for the API to respond after the start.
 const START_LIMIT: Duration = Duration::from_secs(30);
 
 pub struct PowerDns {
@@ -28,7 +28,7 @@ pub struct PowerDns {
 }
 
 impl PowerDns {
-    /// Starts pdns_server; panics with an install hint when it is missing.
+    /// Starts `pdns_server`; panics with an install hint when it is missing.
     pub fn start() -> PowerDns {
         let Some(pdns_server) = find_program("pdns_server") else {
             panic!("pdns_server is not installed: {INSTALL_HINT}");
@@ -53,11 +53,20 @@ impl PowerDns {
         let child = Command::new(pdns_server)
             .arg(format!("--config-dir={}", directory.path().display()))
             .arg(format!("--socket-dir={}", directory.path().display()))
-            .args(["--daemon=no", "--guardian=no", "--disable-syslog=yes", "--write-pid=no"])
+            .args([
+                "--daemon=no",
+                "--guardian=no",
+                "--disable-syslog=yes",
+                "--write-pid=no",
+            ])
             .arg("--launch=gsqlite3")
             .arg(format!("--gsqlite3-database={}", database.display()))
             .arg(format!("--local-address=127.0.0.1:{dns_port}"))
-            .args(["--api=yes", "--webserver=yes", "--webserver-address=127.0.0.1"])
+            .args([
+                "--api=yes",
+                "--webserver=yes",
+                "--webserver-address=127.0.0.1",
+            ])
             .arg(format!("--webserver-port={api_port}"))
             .arg("--webserver-allow-from=127.0.0.1")
             .arg(format!("--api-key={api_key}"))
@@ -83,7 +92,10 @@ impl PowerDns {
                 return;
             }
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("pdns_server exited with {status} at start; log:\n{}", self.log());
+                panic!(
+                    "pdns_server exited with {status} at start; log:\n{}",
+                    self.log()
+                );
             }
             assert!(
                 started.elapsed() < START_LIMIT,
@@ -102,8 +114,19 @@ impl PowerDns {
         format!("http://127.0.0.1:{}/api", self.api_port)
     }
 
-    pub fn api(&self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
-        http::request(self.api_port, method, path, &[("X-API-Key", &self.api_key)], body)
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> std::io::Result<(u16, String)> {
+        http::request(
+            self.api_port,
+            method,
+            path,
+            &[("X-API-Key", &self.api_key)],
+            body,
+        )
     }
 
     /// Creates a native zone; `zone` ends with a dot.
@@ -118,7 +141,11 @@ impl PowerDns {
     /// Returns the zone as the API returns it.
     pub fn zone(&self, zone: &str) -> Value {
         let (status, response) = self
-            .api("GET", &format!("/api/v1/servers/localhost/zones/{zone}"), None)
+            .api(
+                "GET",
+                &format!("/api/v1/servers/localhost/zones/{zone}"),
+                None,
+            )
             .unwrap();
         assert_eq!(status, 200, "reading zone {zone} failed: {response}");
         serde_json::from_str(&response).unwrap()
@@ -151,7 +178,11 @@ fn create_database(sqlite3: &Path, database: &Path) {
 }
 
 /// Returns a port that was free a moment ago. Another process may take it
-/// before pdns_server binds it; the start then fails with a clear log.
+/// before `pdns_server` binds it; the start then fails with a clear log.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

@@ -26,7 +26,7 @@ impl Shell {
     }
 }
 
-/// The shells to test with: `/bin/sh` always, and `busybox sh` (the shell of the
+/// Returns the shells to test with: `/bin/sh` always, and `busybox sh` (the shell of the
 /// Job image) when busybox is installed.
 pub fn shells() -> Vec<Shell> {
     let mut shells = vec![Shell {
@@ -37,7 +37,9 @@ pub fn shells() -> Vec<Shell> {
             command: vec![busybox.display().to_string(), "sh".to_owned()],
         });
     } else {
-        eprintln!("busybox is not installed, so the scripts run with /bin/sh only; run scripts/install-test-deps.sh");
+        eprintln!(
+            "busybox is not installed, so the scripts run with /bin/sh only; run scripts/install-test-deps.sh"
+        );
     }
     shells
 }
@@ -52,8 +54,11 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
 
 /// Reads a script from templates/scripts/.
 pub fn template_script(file_name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/scripts").join(file_name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("templates/scripts")
+        .join(file_name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
 
 /// The outcome of one script run.
@@ -75,7 +80,7 @@ impl ScriptRun {
         format!("{}{}", self.stdout, self.stderr)
     }
 
-    /// A description for assertion messages.
+    /// Formats the run for assertion messages.
     pub fn describe(&self) -> String {
         format!(
             "shell: {}\nstatus: {}\n--- stdout ---\n{}--- stderr ---\n{}",
@@ -86,7 +91,12 @@ impl ScriptRun {
 
 /// Runs `script` with `shell -c script job_name` and only the given environment
 /// plus PATH.
-pub fn run_script(shell: &Shell, script: &str, env: &[(String, String)], job_name: &str) -> ScriptRun {
+pub fn run_script(
+    shell: &Shell,
+    script: &str,
+    env: &[(String, String)],
+    job_name: &str,
+) -> ScriptRun {
     let mut command = Command::new(&shell.command[0]);
     command
         .args(&shell.command[1..])
@@ -101,7 +111,9 @@ pub fn run_script(shell: &Shell, script: &str, env: &[(String, String)], job_nam
     for (key, value) in env {
         command.env(key, value);
     }
-    let mut child = command.spawn().unwrap_or_else(|error| panic!("cannot start {}: {error}", shell.name()));
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {}: {error}", shell.name()));
 
     let mut stdout_pipe = child.stdout.take().unwrap();
     let mut stderr_pipe = child.stderr.take().unwrap();
@@ -138,7 +150,10 @@ pub fn run_script(shell: &Shell, script: &str, env: &[(String, String)], job_nam
 
 /// Builds an environment list from string pairs.
 pub fn env_of(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
 }
 
 /// Replaces or adds one variable.
