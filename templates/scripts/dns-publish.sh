@@ -56,7 +56,8 @@
 # {"rrsets":[{"name","type","ttl","changetype":"REPLACE","records":[{"content",
 # "disabled"}]}]} returns 204 (PowerDNS 4.7 HTTP API). Stalwart's
 # GET /api/dkim/{id} returns {"data":"<base64 public key>"} or HTTP 404 when the
-# key does not exist (crates/http/src/management/dkim.rs, Stalwart 0.15).
+# key does not exist (crates/http/src/management/dkim.rs, read at release 0.12.4;
+# not yet rechecked at v0.15.5).
 set -eu
 
 readonly PROGRAM=dns-publish

@@ -46,8 +46,10 @@
 # member, so the Job's retries pick them up once the accounts exist. With the
 # OIDC directory an account exists after the user's first sign-in.
 #
-# Request and response shapes were checked against the Stalwart source
-# (stalwartlabs/stalwart, 0.15 series):
+# Request and response shapes were checked against the Stalwart source files
+# below. NOTE: the copies read were not the v0.15.5 tag: mod.rs from
+# stalwartlabs/stalwart, principal.rs and the directory files from forks of
+# the 0.13-0.15 code, dkim.rs from the 0.12.4 release. Recheck at v0.15.5.
 #   crates/http/src/management/mod.rs        error objects, tagged "error"
 #   crates/http/src/management/principal.rs  POST /api/principal[/deploy], GET and
 #                                            PATCH /api/principal/{name}

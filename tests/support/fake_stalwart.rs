@@ -1,7 +1,9 @@
 //! A local fake of the Stalwart 0.15 management API endpoints that the setup and
 //! DNS scripts call, listening on 127.0.0.1 with a port the OS picks.
 //!
-//! Its responses follow the Stalwart source (stalwartlabs/stalwart, 0.15 series):
+//! Its responses follow these Stalwart source files. NOTE: the copies read were
+//! not the v0.15.5 tag: `mod.rs` from stalwartlabs/stalwart, `principal.rs` and
+//! the directory files from forks of the 0.13-0.15 code, `dkim.rs` from 0.12.4.
 //! - `crates/http/src/management/mod.rs`: management errors are HTTP 200 with a
 //!   body tagged `error` (`fieldAlreadyExists` with `field` and `value`,
 //!   `fieldMissing`, `notFound` with `item`, `unsupported` with `details`,
