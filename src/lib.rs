@@ -9,4 +9,8 @@
 pub mod audit;
 pub mod check;
 pub mod diagnostic;
+pub mod dns;
+pub mod gates;
+pub mod generation;
+pub mod render;
 pub mod values;

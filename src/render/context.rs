@@ -136,9 +136,28 @@ pub struct Tenant {
     pub send_as: Vec<String>,
     pub groups: Vec<GroupFacts>,
     pub dns: Records,
+    /// The records as YAML, for the DNS records ConfigMap.
+    pub dns_records_yaml: String,
+    /// The records as a zone-file fragment.
+    pub dns_zone: String,
+    /// The setup Job's environment, as Kubernetes `env` entries.
+    pub setup_env: Vec<EnvVar>,
+    /// The DNS publishing Job's environment.
+    pub dns_env: Vec<EnvVar>,
     pub realm: RealmFacts,
     pub powerdns: PowerDnsFacts,
     pub smoke: bool,
+}
+
+/// One `env` entry of a container.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub value: String,
+}
+
+fn env(name: &'static str, value: impl Into<String>) -> EnvVar {
+    EnvVar { name, value: value.into() }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -247,13 +266,69 @@ impl Tenant {
         };
         let realm_url = values.keycloak.realm_url.trim_end_matches('/').to_owned();
         let records = dns::records(&dns::RecordInputs { domain, mail_host: &hostname, dmarc_rua: &dmarc_rua, values });
+        let groups: Vec<GroupFacts> = values
+            .mailboxes
+            .groups
+            .iter()
+            .map(|group| GroupFacts {
+                name: group.name.clone(),
+                email: full_address(&group.email, domain),
+                members: group.members.clone(),
+            })
+            .collect();
+        let stalwart_url = format!("http://{}:{}", names.web, values.service.web.ports.http);
+        let admin_email = format!("{}@{domain}", values.admin.username);
+        let setup_env = vec![
+            env("STALWART_URL", stalwart_url.clone()),
+            env("ADMIN_USER", values.admin.username.clone()),
+            env("ADMIN_PASSWORD_FILE", paths::ADMIN_PASSWORD_FILE),
+            env("DOMAIN", domain),
+            env("ADMIN_ACCOUNT", values.admin.username.clone()),
+            env("ADMIN_EMAIL", admin_email.clone()),
+            env("DIRECTORY_IS_INTERNAL", if values.keycloak.enabled && !values.keycloak.realm_url.is_empty() { "false" } else { "true" }),
+            env(
+                "MAILBOX_GROUPS",
+                groups
+                    .iter()
+                    .map(|g| std::iter::once(g.name.as_str()).chain([g.email.as_str()]).chain(g.members.iter().map(String::as_str)).collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            env("DKIM_ALGORITHM", dkim.api_algorithm),
+            env("DKIM_SELECTOR", dkim.selector.clone()),
+            env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
+            env("READY_TIMEOUT_SECONDS", values.setup_job.ready_timeout_seconds.to_string()),
+        ];
+        let dns_env = vec![
+            env("PDNS_API_URL", values.dns.powerdns.api_url.trim_end_matches('/')),
+            env("PDNS_API_KEY_FILE", paths::POWERDNS_API_KEY_FILE),
+            env("PDNS_SERVER_ID", values.dns.powerdns.server_id.clone()),
+            env("PDNS_ZONE", values.dns.powerdns.zone.clone()),
+            env("RECORD_TTL", values.dns.ttl.to_string()),
+            env("DOMAIN", domain),
+            env("MX_HOST", hostname.clone()),
+            env("SPF_TEXT", records.records.iter().find(|r| r.value.starts_with("v=spf1")).map(|r| r.value.clone()).unwrap_or_default()),
+            env("DMARC_TEXT", records.records.iter().find(|r| r.value.starts_with("v=DMARC1")).map(|r| r.value.clone()).unwrap_or_default()),
+            env("DKIM_SELECTOR", dkim.selector.clone()),
+            env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
+            env("DKIM_KEY_TYPE", dkim.key_type),
+            env("STALWART_URL", stalwart_url.clone()),
+            env("ADMIN_USER", values.admin.username.clone()),
+            env("ADMIN_PASSWORD_FILE", paths::ADMIN_PASSWORD_FILE),
+            env("DKIM_WAIT_SECONDS", values.dns.powerdns.dkim_wait_seconds.to_string()),
+        ];
+        let dns_records_yaml = format!(
+            "{}\n",
+            super::yaml::block(&serde_json::json!({ "records": serde_json::to_value(&records.records).unwrap_or_default() }), 0)
+        );
+        let dns_zone = records.zone_file();
         let app_version = values.stalwart.image.tag.strip_prefix('v').unwrap_or(&values.stalwart.image.tag).to_owned();
         Self {
             release_name: options.release_name.clone(),
             namespace: options.namespace.clone(),
             chart_name,
             app_version: if app_version.is_empty() { generation.label().to_owned() } else { app_version },
-            stalwart_url: format!("http://{}:{}", names.web, values.service.web.ports.http),
+            stalwart_url,
             names,
             fullname,
             domain: domain.to_owned(),
@@ -288,24 +363,19 @@ impl Tenant {
                 ("http", ports::HTTP),
             ]),
             dkim,
-            admin_email: format!("{}@{domain}", values.admin.username),
+            admin_email,
             send_as: values
                 .mailboxes
                 .send_as
                 .iter()
                 .map(|pair| format!("{}|{}", pair.account, full_address(&pair.address, domain)))
                 .collect(),
-            groups: values
-                .mailboxes
-                .groups
-                .iter()
-                .map(|group| GroupFacts {
-                    name: group.name.clone(),
-                    email: full_address(&group.email, domain),
-                    members: group.members.clone(),
-                })
-                .collect(),
+            groups,
             dns: records,
+            dns_records_yaml,
+            dns_zone,
+            setup_env,
+            dns_env,
             realm: RealmFacts {
                 introspection_url: format!("{realm_url}/protocol/openid-connect/token/introspect"),
                 userinfo_url: format!("{realm_url}/protocol/openid-connect/userinfo"),

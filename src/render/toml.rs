@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn writes_expression_blocks() {
-        let rules = Value::from_serialize(serde_json::json!([{"if": "a == 1", "then": "'x'"}, {"else": false}]));
+        let rules = crate::render::to_value(serde_json::json!([{"if": "a == 1", "then": "'x'"}, {"else": false}]));
         assert_eq!(value(&rules).unwrap(), "[{ if = \"a == 1\", then = \"'x'\" }, { else = false }]");
     }
 }

@@ -1,0 +1,282 @@
+//! Rendering: the minijinja environment over the embedded templates, and
+//! the pipeline that turns loaded values into checked Kubernetes objects.
+//!
+//! Everything happens in memory. The caller writes nothing unless
+//! [`Outcome::rendered`] is present, which it is only when no stage
+//! (gates, config render, audit, output checks) reported an error.
+
+pub mod config;
+pub mod context;
+pub mod environment;
+pub mod templates;
+pub mod toml;
+pub mod yaml;
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::audit;
+use crate::check::{self, CheckedObject, RenderedDocument};
+use crate::diagnostic::{Diagnostic, Location, SourceText};
+use crate::gates::{self, Decision, Template};
+use crate::values::model::ExternalSecretsApiVersion;
+use crate::values::Loaded;
+use context::{RenderOptions, Tenant, JOB_HASH_LENGTH};
+use templates::TemplateSet;
+
+/// One rendered Kubernetes object.
+#[derive(Debug, Clone)]
+pub struct RenderedObject {
+    /// `templates/<file>`, for the `# Source:` header.
+    pub source: String,
+    /// The object's YAML as the template wrote it, without `---`.
+    pub text: String,
+    pub object: CheckedObject,
+}
+
+/// Everything a successful render produced.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub objects: Vec<RenderedObject>,
+    pub config_toml: String,
+    pub tenant: Tenant,
+}
+
+/// The result of a render: the objects when nothing failed, and every
+/// diagnostic (errors, warnings, notes) in the order found.
+#[derive(Debug)]
+pub struct Outcome {
+    pub rendered: Option<Rendered>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Renders the loaded values with the given templates.
+#[must_use]
+pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet) -> Outcome {
+    let plan = gates::plan(loaded, options.smoke);
+    let mut diagnostics = plan.diagnostics.clone();
+    for (template, decision) in &plan.decisions {
+        if let Decision::Skip { note, tell } = decision {
+            if options.smoke || *tell {
+                diagnostics.push(Diagnostic::note(format!("skipped templates/{}: {note}", template.file())));
+            }
+        }
+    }
+    if loaded.values.external_secrets.api_version == ExternalSecretsApiVersion::V1Beta1 {
+        diagnostics.push(
+            Diagnostic::warning("externalSecrets.apiVersion is external-secrets.io/v1beta1, which external-secrets v0.17.0 and later no longer serve")
+                .help("use external-secrets.io/v1 unless the cluster runs an older external-secrets"),
+        );
+    }
+    let Some(generation) = plan.generation else {
+        return Outcome { rendered: None, diagnostics };
+    };
+    let tenant = Tenant::new(&loaded.values, options, generation, &plan.domain);
+    diagnostics.extend(check_names(&tenant, &plan));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Outcome { rendered: None, diagnostics };
+    }
+
+    let environment = match environment::build(templates, loaded, &tenant, &plan.features) {
+        Ok(environment) => environment,
+        Err(error) => {
+            diagnostics.push(Diagnostic::error(format!("internal error: cannot load the templates: {error:#}")));
+            return Outcome { rendered: None, diagnostics };
+        }
+    };
+
+    // config.toml first: the ConfigMap embeds it and the pod annotation hashes it.
+    let config_toml = match config::render(&environment, generation, loaded) {
+        Ok(text) => text,
+        Err(mut problems) => {
+            diagnostics.append(&mut problems);
+            return Outcome { rendered: None, diagnostics };
+        }
+    };
+    diagnostics.extend(audit_config(&config_toml, loaded));
+    let checksum = hex_digest(config_toml.as_bytes());
+
+    let mut documents = Vec::new();
+    let mut template_names: Vec<String> = Template::ALL
+        .iter()
+        .filter(|t| *plan.decision(**t) == Decision::Render)
+        .map(|t| t.file().to_owned())
+        .collect();
+    let known: Vec<&str> = Template::ALL.iter().map(|t| t.file()).collect();
+    template_names.extend(templates.extra_manifests(&known));
+    for name in &template_names {
+        match render_template(&environment, name, &config_toml, &checksum) {
+            Ok(text) => documents.extend(split_documents(name, &text)),
+            Err(error) => diagnostics.push(template_error(name, &error)),
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Outcome { rendered: None, diagnostics };
+    }
+    if documents.is_empty() {
+        diagnostics.push(Diagnostic::error("the render produced no objects").help("check the gates above; an empty render is never a success"));
+        return Outcome { rendered: None, diagnostics };
+    }
+    match check::check_documents(&documents) {
+        Ok(checked) => {
+            let objects = documents
+                .into_iter()
+                .zip(checked)
+                .map(|(document, object)| RenderedObject { source: document.template, text: document.text, object })
+                .collect();
+            Outcome { rendered: Some(Rendered { objects, config_toml, tenant }), diagnostics }
+        }
+        Err(errors) => {
+            diagnostics.extend(errors.into_iter().map(|error| {
+                Diagnostic::error(error.to_string()).help("this is a bug in stalwart-tenant's templates, not in your values; please report it")
+            }));
+            Outcome { rendered: None, diagnostics }
+        }
+    }
+}
+
+/// Renders one manifest template. Jobs are rendered twice: once to hash
+/// their spec, then again with the hash in their name, because a Job's pod
+/// template is immutable and a changed Job must get a new name.
+fn render_template(environment: &minijinja::Environment<'_>, name: &str, config_toml: &str, checksum: &str) -> Result<String, minijinja::Error> {
+    let template = environment.get_template(name)?;
+    let render_with = |job_hash: &str| {
+        template.render(minijinja::context! { config_toml => config_toml, config_checksum => checksum, job_hash => job_hash })
+    };
+    let first = render_with("")?;
+    if name.starts_with("job-") {
+        let hash = hex_digest(first.as_bytes());
+        return render_with(&hash[..JOB_HASH_LENGTH]);
+    }
+    Ok(first)
+}
+
+fn template_error(name: &str, error: &minijinja::Error) -> Diagnostic {
+    let mut message = format!("internal error: template {name} failed: {}", error.detail().unwrap_or(&error.to_string()));
+    if let Some(line) = error.line() {
+        message = format!("internal error: templates/{name}:{line}: {}", error.detail().unwrap_or(&error.kind().to_string()));
+    }
+    let mut diagnostic = Diagnostic::error(message);
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        diagnostic = diagnostic.help(format!("caused by: {cause}"));
+        source = cause.source();
+    }
+    diagnostic
+}
+
+/// Returns the hex SHA-256 of `bytes`.
+#[must_use]
+pub fn hex_digest(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Splits a template's output at `---` lines into documents, keeping the
+/// line each starts on, and drops documents that hold only comments.
+#[must_use]
+pub fn split_documents(template: &str, text: &str) -> Vec<RenderedDocument> {
+    let mut documents = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    for (index, line) in text.lines().enumerate() {
+        if line.trim_end() == "---" {
+            push_document(&mut documents, template, start, std::mem::take(&mut current));
+            start = index + 2;
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    push_document(&mut documents, template, start, current);
+    documents
+}
+
+fn push_document(documents: &mut Vec<RenderedDocument>, template: &str, line: usize, text: String) {
+    let has_content = text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if has_content {
+        // Leading blank and comment lines are dropped; `line` moves with them.
+        let skipped = text.lines().take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#')).count();
+        let body: String = text.lines().skip(skipped).map(|l| format!("{l}\n")).collect();
+        documents.push(RenderedDocument { template: format!("templates/{template}"), line: line + skipped, text: body });
+    }
+}
+
+/// Runs the expression audit on the rendered config.toml.
+fn audit_config(config_toml: &str, loaded: &Loaded) -> Vec<Diagnostic> {
+    let source = SourceText::new("config.toml (rendered)", config_toml);
+    match audit::audit_config(config_toml) {
+        Ok(findings) => findings
+            .into_iter()
+            .map(|finding| {
+                let mut diagnostic = Diagnostic::error(format!("{} in the Stalwart expression `{}`", finding.problem, finding.key))
+                    .at(Some(Location { source: Arc::clone(&source), line: finding.line, column: finding.column }));
+                diagnostic = diagnostic.detail(finding.expression.clone()).detail(format!("{}^", " ".repeat(finding.expression.chars().take(finding.offset).count())));
+                if let Some(fixed) = &finding.fixed {
+                    diagnostic = diagnostic.help(format!("write: {fixed}"));
+                }
+                if let Some(origin) = config::setting_origin(loaded, &finding.key) {
+                    diagnostic = diagnostic.help(format!("set in {origin}"));
+                }
+                diagnostic
+            })
+            .collect(),
+        Err(error) => vec![Diagnostic::error(format!("internal error: the rendered config.toml does not parse: {}", error.message))
+            .at(Some(Location { source, line: error.line, column: error.column }))],
+    }
+}
+
+/// Checks every generated object name: a DNS-1123 label of at most 63
+/// characters (Services: a DNS-1035 label, starting with a letter).
+fn check_names(tenant: &Tenant, plan: &gates::Plan) -> Vec<Diagnostic> {
+    use crate::values::validate::is_dns_label;
+    let names = &tenant.names;
+    let hash_suffix = 1 + JOB_HASH_LENGTH;
+    let mut checks: Vec<(&str, String, usize, bool)> = vec![
+        ("ConfigMap", names.config.clone(), 0, false),
+        ("ConfigMap", names.dns_records.clone(), 0, false),
+        ("Service", names.smtp.clone(), 0, true),
+        ("Service", names.imap.clone(), 0, true),
+        ("Service", names.web.clone(), 0, true),
+        ("Service", names.headless.clone(), 0, true),
+        ("StatefulSet", names.statefulset.clone(), 0, false),
+    ];
+    let optional: [(bool, &str, &String, usize); 8] = [
+        (plan.features.service_account, "ServiceAccount", &names.service_account, 0),
+        (plan.features.admin_external_secret, "ExternalSecret", &names.external_secret_admin, 0),
+        (plan.features.oidc_external_secret, "ExternalSecret", &names.external_secret_oidc, 0),
+        (plan.features.setup_job, "Job", &names.setup_job, hash_suffix),
+        (plan.features.dns_job, "Job", &names.dns_job, hash_suffix),
+        (plan.features.certificate, "Certificate", &names.certificate, 0),
+        (plan.features.http_route || plan.features.ingress, "HTTPRoute/Ingress", &names.webmail, 0),
+        (plan.features.network_policy, "NetworkPolicy", &names.network_policy_server, 0),
+    ];
+    for (enabled, kind, name, extra) in optional {
+        if enabled {
+            checks.push((kind, name.clone(), extra, false));
+        }
+    }
+    let mut problems = Vec::new();
+    for (kind, name, extra, starts_with_letter) in checks {
+        let length = name.len() + extra;
+        let shown = if extra > 0 { format!("{name}-<hash>") } else { name.clone() };
+        if length > 63 {
+            problems.push(
+                Diagnostic::error(format!("the {kind} name {shown} is {length} characters long; Kubernetes allows at most 63"))
+                    .help(format!("shorten --release-name or fullnameOverride (now {}, {} characters)", tenant.fullname, tenant.fullname.len())),
+            );
+        } else if !is_dns_label(&name) || (starts_with_letter && !name.starts_with(|c: char| c.is_ascii_lowercase())) {
+            problems.push(
+                Diagnostic::error(format!("the {kind} name {shown} is not a valid DNS-1123 label{}", if starts_with_letter { " starting with a letter" } else { "" }))
+                    .help("use lowercase letters, digits and `-` in --release-name or fullnameOverride, starting with a letter"),
+            );
+        }
+    }
+    problems
+}
+
+/// Converts any serializable value into a template value.
+pub fn to_value<T: serde::Serialize>(value: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
