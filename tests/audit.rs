@@ -466,6 +466,32 @@ fn dialect_header_first_char_keeps_case() {
 // ---------------------------------------------------------------------------
 // Regression tests for inputs that once crashed the fuzz targets.
 
+#[test]
+fn fuzz_reversed_comparison_then_equals() {
+    // `=>` followed by `==` once gave the fix `>===`, which still had an
+    // extra `=`.
+    let expression = "a =>== 1 =>\0x\\'";
+    let problems = audit_expression(expression);
+    let kinds: Vec<ProblemKind> = problems.iter().map(|problem| problem.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ProblemKind::ReversedComparison,
+            ProblemKind::ExtraEquals,
+            ProblemKind::ExtraEquals,
+            ProblemKind::ReversedComparison,
+            ProblemKind::UnterminatedString,
+        ]
+    );
+    let fixed = problems[0].fixed.clone().unwrap();
+    assert_eq!(fixed, "a >= 1 >=\0x\\'");
+    let left: Vec<ProblemKind> = audit_expression(&fixed)
+        .iter()
+        .map(|problem| problem.kind)
+        .collect();
+    assert_eq!(left, [ProblemKind::UnterminatedString]);
+}
+
 // ---------------------------------------------------------------------------
 // Properties
 

@@ -363,7 +363,7 @@ impl Scanner<'_> {
             let token_end = token.offset + token.text.chars().count();
             token_end <= index
                 && self.chars[token_end..index].iter().all(|&ch| ch == '=')
-                && matches!(token.text.as_str(), "==" | "!=" | ">=" | "<=")
+                && matches!(token.text.as_str(), "==" | "!=" | ">=" | "<=" | "=>" | "=<")
         });
         if after_comparison {
             self.problems.push(ExpressionProblem {
