@@ -139,6 +139,19 @@ fn expression_messages_explain_misreading() {
 }
 
 #[test]
+fn expression_long_equals_run() {
+    let expression = format!("a {} 1", "=".repeat(10_000));
+    let problems = audit_expression(&expression);
+    assert_eq!(problems.len(), 9_998);
+    assert!(
+        problems
+            .iter()
+            .all(|problem| problem.kind == ProblemKind::ExtraEquals)
+    );
+    assert_eq!(problems[0].fixed.as_deref(), Some("a == 1"));
+}
+
+#[test]
 fn expression_escaped_quote_hint() {
     // A quote after a backslash never ends a string in Stalwart 0.15, even
     // when the backslash is itself escaped.

@@ -142,6 +142,7 @@ pub fn tokenize(expression: &str) -> Tokenized {
         problems: Vec::new(),
         edits: Vec::new(),
         open_delimiters: Vec::new(),
+        comparison_end: None,
     };
     scanner.run();
 
@@ -189,6 +190,9 @@ struct Scanner<'a> {
     edits: Vec<Edit>,
     /// Open `(` and `[` with their offsets, innermost last.
     open_delimiters: Vec<(char, usize)>,
+    /// Offset just after the last comparison operator and any extra `=`
+    /// glued to it, where a further `=` is an extra one.
+    comparison_end: Option<usize>,
 }
 
 impl Scanner<'_> {
@@ -257,6 +261,13 @@ impl Scanner<'_> {
 
     fn push_token(&mut self, kind: TokenKind, offset: usize, length: usize) -> usize {
         let end = (offset + length).min(self.chars.len());
+        if let TokenKind::Operator(Operator::Eq | Operator::Ne | Operator::Ge | Operator::Le) = kind
+        {
+            // A single `=` read as `==` is not followed by extra `=`.
+            if length == 2 {
+                self.comparison_end = Some(end);
+            }
+        }
         self.tokens.push(Token {
             kind,
             offset,
@@ -357,15 +368,7 @@ impl Scanner<'_> {
     }
 
     fn scan_equals(&mut self, index: usize) -> usize {
-        // Extra `=` are not kept as tokens, so each `=` of a run such as
-        // `====` still finds the comparison operator before it.
-        let after_comparison = self.tokens.last().is_some_and(|token| {
-            let token_end = token.offset + token.text.chars().count();
-            token_end <= index
-                && self.chars[token_end..index].iter().all(|&ch| ch == '=')
-                && matches!(token.text.as_str(), "==" | "!=" | ">=" | "<=" | "=>" | "=<")
-        });
-        if after_comparison {
+        if self.comparison_end == Some(index) {
             self.problems.push(ExpressionProblem {
                 kind: ProblemKind::ExtraEquals,
                 offset: index,
@@ -379,6 +382,7 @@ impl Scanner<'_> {
                 remove: 1,
                 insert: "",
             });
+            self.comparison_end = Some(index + 1);
             return index + 1;
         }
 
