@@ -1,6 +1,181 @@
 //! The expression audit of a Stalwart `config.toml`.
-//! Placeholder with the agreed interface until the audit lands.
+//!
+//! In Stalwart's expression language equality is `==`; a single `=` silently
+//! changes what an expression means or makes Stalwart fall back to the key's
+//! default. [`audit_config`] reads a `config.toml` the way Stalwart reads it,
+//! finds every value that Stalwart parses as an expression and reports each
+//! bare `=`, unterminated string literal and unbalanced parenthesis or bracket
+//! with its key, line, column and the corrected expression.
+//!
+//! Everything specific to a Stalwart version lives in three files, all for
+//! Stalwart 0.15: [`dialect`] (its TOML dialect), [`tokenizer`] (its
+//! expression tokenizer) and [`expression_keys`] (the keys that take
+//! expressions). Stalwart 0.16 no longer reads expressions from `config.toml`,
+//! so auditing it needs other readers behind the same [`Finding`] type.
 
-pub struct Finding { pub key: String, pub line: usize, pub column: usize, pub expression: String, pub offset: usize, pub problem: String, pub fixed: Option<String> }
-pub struct ConfigError { pub line: usize, pub column: usize, pub message: String }
-pub fn audit_config(_text: &str) -> Result<Vec<Finding>, ConfigError> { Ok(Vec::new()) }
+pub mod dialect;
+pub mod expression_keys;
+pub mod tokenizer;
+
+use std::fmt;
+
+pub use dialect::Location;
+pub use tokenizer::{ExpressionProblem, ProblemKind};
+
+/// The file name that [`Finding`]'s `Display` shows before the line and
+/// column; use [`Finding::render`] to show another.
+pub const DEFAULT_FILE_NAME: &str = "config.toml";
+
+/// One mistake in an expression of a `config.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The flattened key whose value is the expression, for example
+    /// `session.rcpt.relay.0000.if`.
+    pub key: String,
+    /// 1-based line of the offending character in the file.
+    pub line: usize,
+    /// 1-based column of the offending character in the file, counted in
+    /// characters.
+    pub column: usize,
+    /// The expression as Stalwart reads it, escapes decoded.
+    pub expression: String,
+    /// Char offset of the offending character in `expression`.
+    pub offset: usize,
+    pub problem: String,
+    /// The corrected expression, when the audit can derive one.
+    pub fixed: Option<String>,
+    pub kind: ProblemKind,
+}
+
+impl Finding {
+    /// Renders the report with `file_name` in place of `config.toml`.
+    #[must_use]
+    pub fn render(&self, file_name: &str) -> String {
+        let mut report = String::new();
+        // Writing into a String cannot fail.
+        let _ = self.write_report(&mut report, file_name);
+        report
+    }
+
+    fn write_report(&self, out: &mut impl fmt::Write, file_name: &str) -> fmt::Result {
+        writeln!(out, "{}", self.key)?;
+        writeln!(out, "  --> {file_name}:{}:{}", self.line, self.column)?;
+        writeln!(out, "  {}", self.problem)?;
+
+        let (expression_line, caret_padding) = caret_line(&self.expression, self.offset);
+        writeln!(out, "   | {expression_line}")?;
+        write!(out, "   | {caret_padding}^")?;
+        if let Some(fixed) = &self.fixed {
+            write!(out, "\n  fix: {fixed}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_report(formatter, DEFAULT_FILE_NAME)
+    }
+}
+
+/// Returns the line of `expression` that contains the character at `offset` and
+/// the padding that puts a caret under that character. Tabs are kept in the
+/// padding so the caret lines up under them.
+// NOTE: characters that a terminal draws two columns wide, such as CJK
+// ideographs, shift the caret to the left.
+fn caret_line(expression: &str, offset: usize) -> (String, String) {
+    let mut line_start = 0;
+    for (index, ch) in expression.chars().enumerate() {
+        if index >= offset {
+            break;
+        }
+        if ch == '\n' {
+            line_start = index + 1;
+        }
+    }
+    let line: String = expression
+        .chars()
+        .skip(line_start)
+        .take_while(|&ch| ch != '\n')
+        .map(|ch| if ch == '\r' { ' ' } else { ch })
+        .collect();
+    let padding = line
+        .chars()
+        .take(offset - line_start)
+        .map(|ch| if ch == '\t' { '\t' } else { ' ' })
+        .collect();
+    (line, padding)
+}
+
+/// A `config.toml` that Stalwart 0.15 cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{DEFAULT_FILE_NAME}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    /// 1-based line of the offending character, or of the end of the file.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(location: Location, message: impl Into<String>) -> Self {
+        Self {
+            line: location.line,
+            column: location.column,
+            message: message.into(),
+        }
+    }
+
+    /// Returns the line and column of the error.
+    #[must_use]
+    pub fn location(&self) -> Location {
+        Location {
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// Audits every expression of a whole `config.toml`.
+///
+/// Returns the findings in file order, or the first error that stops Stalwart
+/// 0.15 from reading the file. Only quoted values are audited, because an
+/// unquoted value cannot hold `=`, a quote or a parenthesis.
+pub fn audit_config(text: &str) -> Result<Vec<Finding>, ConfigError> {
+    let leaves = dialect::parse(text)?;
+    let mut findings = Vec::new();
+    for leaf in &leaves {
+        let is_string = matches!(
+            leaf.kind,
+            dialect::ValueKind::Quoted | dialect::ValueKind::MultiLine
+        );
+        if !is_string || !expression_keys::takes_expression(&leaf.key) {
+            continue;
+        }
+        for problem in audit_expression(&leaf.value) {
+            // Every decoded character has a location, so the fallback to the
+            // opening quote is never taken.
+            let location = leaf
+                .location_of(problem.offset)
+                .unwrap_or(leaf.value_location);
+            findings.push(Finding {
+                key: leaf.key.clone(),
+                line: location.line,
+                column: location.column,
+                expression: leaf.value.clone(),
+                offset: problem.offset,
+                problem: problem.message,
+                fixed: problem.fixed,
+                kind: problem.kind,
+            });
+        }
+    }
+    Ok(findings)
+}
+
+/// Audits one expression and returns its mistakes sorted by offset.
+#[must_use]
+pub fn audit_expression(expression: &str) -> Vec<ExpressionProblem> {
+    tokenizer::tokenize(expression).problems
+}
