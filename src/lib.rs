@@ -7,10 +7,12 @@
 //! against its Kubernetes type, and [`output`] writes the result.
 
 pub mod audit;
+pub mod cli;
 pub mod check;
 pub mod diagnostic;
 pub mod dns;
 pub mod gates;
 pub mod generation;
+pub mod output;
 pub mod render;
 pub mod values;
