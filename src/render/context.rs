@@ -216,7 +216,12 @@ pub struct PowerDnsFacts {
 pub fn image_reference(global_registry: &str, image: &JobImage) -> String {
     let registry = if global_registry.is_empty() { image.registry.as_str() } else { global_registry };
     let name = if registry.is_empty() { image.repository.clone() } else { format!("{registry}/{}", image.repository) };
-    if image.digest.is_empty() { format!("{name}:{}", image.tag) } else { format!("{name}@{}", image.digest) }
+    match (image.tag.is_empty(), image.digest.is_empty()) {
+        (_, true) => format!("{name}:{}", image.tag),
+        // The tag is kept for people; the runtime pulls by digest.
+        (false, false) => format!("{name}:{}@{}", image.tag, image.digest),
+        (true, false) => format!("{name}@{}", image.digest),
+    }
 }
 
 fn url_port(url: &str) -> u16 {
