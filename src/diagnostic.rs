@@ -141,7 +141,7 @@ impl fmt::Display for Diagnostic {
             writeln!(f, "    {line}")?;
         }
         for help in &self.help {
-            writeln!(f, "  = {help}")?;
+            writeln!(f, "  = help: {help}")?;
         }
         Ok(())
     }

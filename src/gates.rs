@@ -137,7 +137,7 @@ impl Gates<'_> {
         self.diagnostics.push(
             Diagnostic::error(format!("missing value `{value_path}`, needed by {needed_by}"))
                 .at(location)
-                .help(format!("templates/{}: {fix}", template.file())),
+                .help(format!("{fix} (read by templates/{})", template.file())),
         );
     }
 
@@ -234,7 +234,7 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     );
     features.admin_external_secret = admin == Decision::Render;
     decisions.push((Template::ExternalSecretAdmin, admin));
-    let oidc = if values.keycloak.enabled && !keycloak_ready {
+    let oidc = if values.keycloak.enabled && !keycloak_ready && smoke {
         Gates::skip("the Keycloak directory is not configured")
     } else if !values.keycloak.enabled {
         Gates::skip("keycloak.enabled is false")

@@ -55,6 +55,10 @@ pub fn build(templates: &TemplateSet, loaded: &Loaded, tenant: &Tenant, features
     env.add_filter("toyaml", |value: Value, indent: usize| -> Result<String, Error> { Ok(yaml::block(&to_json(&value)?, indent)) });
     // `{{ text | literal(4) }}`: a literal block scalar for multi-line text.
     env.add_filter("literal", |value: String, indent: usize| yaml::literal(&value, indent));
+    // `{{ text | comment }}`: text for a YAML or TOML comment, on one line.
+    env.add_filter("comment", |value: String| -> String {
+        value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    });
     // `{{ map | nonempty }}`: the map without empty strings and nulls.
     env.add_filter("nonempty", |value: Value| -> Result<Value, Error> {
         let mut kept = serde_json::Map::new();

@@ -87,6 +87,32 @@ impl TemplateSet {
 mod tests {
     use super::EMBEDDED;
 
+    /// Every value a manifest template writes goes through a filter that
+    /// quotes it for YAML (or for a comment), so no value can add structure.
+    #[test]
+    fn every_interpolation_is_escaped() {
+        const SAFE: [&str; 5] = ["| yaml }}", "| literal(", "| toyaml(", "| comment }}", "{{ metadata("];
+        for (name, text) in EMBEDDED {
+            if !name.ends_with(".yaml") && !name.ends_with(".j2") {
+                continue;
+            }
+            for (number, line) in text.lines().enumerate() {
+                let mut rest = line;
+                while let Some(start) = rest.find("{{") {
+                    let end = rest[start..].find("}}").map_or(rest.len(), |e| start + e + 2);
+                    let expression = &rest[start..end];
+                    let safe = if name.ends_with(".j2") {
+                        expression.starts_with("{{ key(") || expression == "{{ extra }}" || expression.ends_with("| comment }}")
+                    } else {
+                        SAFE.iter().any(|marker| expression.contains(marker))
+                    };
+                    assert!(safe, "templates/{name}:{}: `{expression}` is written without an escaping filter", number + 1);
+                    rest = &rest[end..];
+                }
+            }
+        }
+    }
+
     #[test]
     fn embedded_list_matches_folder() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");

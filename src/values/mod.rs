@@ -60,6 +60,7 @@ pub fn load(inputs: &[Input], stdin: &mut dyn Read) -> Result<Loaded, Vec<Diagno
     let mut errors = Vec::new();
     let mut tree = default_tree().clone();
     let mut stdin_used = false;
+    let mut deletions: merge::Deletions = Vec::new();
     for input in inputs {
         match input {
             Input::File(path) => {
@@ -69,7 +70,7 @@ pub fn load(inputs: &[Input], stdin: &mut dyn Read) -> Result<Loaded, Vec<Diagno
                     continue;
                 }
                 match read_values_file(path, stdin).and_then(|source| parse_source(&source)) {
-                    Ok(layer) => merge::merge(&mut tree, layer),
+                    Ok(layer) => merge::merge(&mut tree, layer, &mut deletions),
                     Err(mut problems) => errors.append(&mut problems),
                 }
             }
@@ -85,7 +86,10 @@ pub fn load(inputs: &[Input], stdin: &mut dyn Read) -> Result<Loaded, Vec<Diagno
                     {
                         assignment.path.push(PathSegment::Key("primary".to_owned()));
                     }
-                    set::apply(&mut tree, assignment)
+                    let deleted = matches!(assignment.value.value, Value::Null).then(|| (node::display_path(&assignment.path), assignment.value.location.clone()));
+                    set::apply(&mut tree, assignment)?;
+                    deletions.extend(deleted);
+                    Ok(())
                 });
                 if let Err(problem) = applied {
                     errors.push(problem);
@@ -93,7 +97,15 @@ pub fn load(inputs: &[Input], stdin: &mut dyn Read) -> Result<Loaded, Vec<Diagno
             }
         }
     }
-    errors.extend(schema_check::check(&tree, &check_schema().0, &check_schema().0));
+    let mut schema_errors = schema_check::check(&tree, &check_schema().0, &check_schema().0);
+    for error in &mut schema_errors {
+        // A required key removed by a `null` points at that `null`.
+        if let Some((_, location)) = deletions.iter().rev().find(|(path, _)| error.message == format!("missing value `{path}`")) {
+            error.location = Some(location.clone());
+            error.help = vec!["this `null` removed the key, and it has no other default: give it a value instead".to_owned()];
+        }
+    }
+    errors.extend(schema_errors);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -34,7 +34,8 @@ pub fn parse_assignment(text: &str, flag: &str, keep_string: bool) -> Result<Ass
             .help("write keys separated by dots and list indices in brackets, e.g. mailboxes.groups[0].name")
     })?;
     let value_column = text[..=equals].chars().count() + 1;
-    let value = if keep_string {
+    // `PATH=` sets an empty string, as `--set-string` would; `PATH=null` deletes.
+    let value = if keep_string || value_text.is_empty() {
         Node::new(Value::String(value_text.to_owned()), Location { source: Arc::clone(&source), line: 1, column: value_column })
     } else {
         let value_source = SourceText::new(format!("{flag} {text}"), value_text);
