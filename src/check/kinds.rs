@@ -24,6 +24,7 @@ pub const EMITTED_KINDS: &[(&str, &str)] = &[
     ("networking.k8s.io/v1", "Ingress"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"),
     ("external-secrets.io/v1", "ExternalSecret"),
+    ("external-secrets.io/v1beta1", "ExternalSecret"),
     ("cert-manager.io/v1", "Certificate"),
 ];
 
@@ -48,7 +49,9 @@ pub fn check_kind(api_version: &str, kind: &str, value: &Value) -> Vec<FieldProb
         ("networking.k8s.io/v1", "NetworkPolicy") => check_typed::<NetworkPolicy>(value, kind),
         ("networking.k8s.io/v1", "Ingress") => check_typed::<Ingress>(value, kind),
         ("gateway.networking.k8s.io/v1", "HTTPRoute") => check_typed::<HttpRoute>(value, kind),
-        ("external-secrets.io/v1", "ExternalSecret") => check_typed::<ExternalSecret>(value, kind),
+        // v1beta1 is emitted only when externalSecrets.apiVersion asks for
+        // it (older clusters); the fields the product writes are the same.
+        ("external-secrets.io/v1" | "external-secrets.io/v1beta1", "ExternalSecret") => check_typed::<ExternalSecret>(value, kind),
         ("cert-manager.io/v1", "Certificate") => check_typed::<Certificate>(value, kind),
         _ => vec![FieldProblem {
             path: None,
@@ -174,9 +177,9 @@ mod tests {
 
     #[test]
     fn old_api_version_names_emitted_one() {
-        let value = parse("apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n");
+        let value = parse("apiVersion: external-secrets.io/v1alpha1\nkind: ExternalSecret\n");
 
-        let problems = check_kind("external-secrets.io/v1beta1", "ExternalSecret", &value);
+        let problems = check_kind("external-secrets.io/v1alpha1", "ExternalSecret", &value);
 
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("external-secrets.io/v1"));
