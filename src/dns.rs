@@ -1,7 +1,9 @@
 //! The DNS records a tenant's domain needs: MX, SPF, DKIM and DMARC.
 //!
-//! The same records feed the `F-dns-records-required` ConfigMap, the
-//! PowerDNS publishing Job and `stalwart-tenant dns`.
+//! The same records feed the `F-dns-records-required` `ConfigMap`, the
+//! `PowerDNS` publishing Job and `stalwart-tenant dns`.
+
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -9,7 +11,7 @@ use crate::values::model::{DkimAlgorithm, DomainMode, Values};
 
 /// Stands in for the DKIM public key, which only exists after the setup Job
 /// has asked the running server to create the key. The setup Job prints the
-/// real record; the PowerDNS Job publishes it.
+/// real record; the `PowerDNS` Job publishes it.
 pub const DKIM_PUBLIC_KEY_PLACEHOLDER: &str = "<DKIM_PUBLIC_KEY>";
 
 /// One DNS record. `name` and host names in `value` are absolute, without
@@ -139,7 +141,7 @@ impl Records {
                 Some(priority) => format!("{priority} {}.", record.value),
                 None => quote_txt(&record.value),
             };
-            out.push_str(&format!("{}.\t{}\tIN\t{}\t{value}\n", record.name, record.ttl, record.record_type));
+            let _ = writeln!(out, "{}.\t{}\tIN\t{}\t{value}", record.name, record.ttl, record.record_type);
         }
         out
     }

@@ -85,6 +85,7 @@ pub enum Decision {
 }
 
 /// Which features the templates see as on, after the gates.
+#[allow(clippy::struct_excessive_bools, reason = "one flag per optional template, read by the templates")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Features {
     pub service_account: bool,
@@ -167,7 +168,7 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     let mut domain = values.domain.primary.clone();
     if domain.is_empty() {
         if smoke {
-            domain = SMOKE_DOMAIN.to_owned();
+            SMOKE_DOMAIN.clone_into(&mut domain);
             gates.diagnostics.push(Diagnostic::note(format!(
                 "smoke mode: domain.primary is not set, so the manifests use the placeholder domain {SMOKE_DOMAIN}"
             )));
@@ -202,55 +203,7 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
         if values.service_account.create { Decision::Render } else { Gates::skip("serviceAccount.create is false: the pod runs as the existing ServiceAccount") },
     ));
 
-    // Keycloak, and with it the OIDC client secret.
-    let keycloak_ready = if values.keycloak.enabled && values.keycloak.realm_url.is_empty() {
-        if smoke {
-            gates.diagnostics.push(Diagnostic::note(
-                "smoke mode: keycloak.realmURL is not set, so config.toml uses Stalwart's internal directory instead of Keycloak",
-            ));
-        } else {
-            gates.require(
-                Template::ConfigMapConfig,
-                "keycloak.realmURL",
-                "the Keycloak OIDC directory in config.toml (keycloak.enabled is true)",
-                "set keycloak.realmURL: https://auth.<domain>/realms/<realm>, or keycloak.enabled: false to sign in with Stalwart's internal directory",
-            );
-        }
-        false
-    } else {
-        values.keycloak.enabled
-    };
-    features.keycloak = keycloak_ready;
-
-    // ExternalSecrets.
-    let admin = external_secret_gate(
-        &mut gates,
-        Template::ExternalSecretAdmin,
-        "admin.externalSecret",
-        values.admin.external_secret.enabled,
-        values.admin.external_secret.remote_ref.key.is_empty(),
-        &values.admin.secret_name,
-        "admin",
-    );
-    features.admin_external_secret = admin == Decision::Render;
-    decisions.push((Template::ExternalSecretAdmin, admin));
-    let oidc = if values.keycloak.enabled && !keycloak_ready && smoke {
-        Gates::skip("the Keycloak directory is not configured")
-    } else if !values.keycloak.enabled {
-        Gates::skip("keycloak.enabled is false")
-    } else {
-        external_secret_gate(
-            &mut gates,
-            Template::ExternalSecretOidc,
-            "keycloak.oidcExternalSecret",
-            values.keycloak.oidc_external_secret.enabled,
-            values.keycloak.oidc_external_secret.remote_ref.key.is_empty(),
-            &values.keycloak.client_secret_name,
-            "oidc",
-        )
-    };
-    features.oidc_external_secret = oidc == Decision::Render;
-    decisions.push((Template::ExternalSecretOidc, oidc));
+    secret_gates(&mut gates, &mut features, &mut decisions);
 
     decisions.push((Template::ConfigMapConfig, Decision::Render));
     decisions.push((Template::ConfigMapDnsRecords, Decision::Render));
@@ -273,7 +226,85 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     features.dns_job = dns_job == Decision::Render;
     decisions.push((Template::DnsPublishJob, dns_job));
 
+    certificate_gate(&mut gates, &mut features, &mut decisions);
+    webmail_gates(&mut gates, &mut features, &mut decisions);
+
+    features.network_policy = values.network_policy.enabled;
+    decisions.push((
+        Template::NetworkPolicy,
+        if values.network_policy.enabled { Decision::Render } else { Gates::skip("networkPolicy.enabled is false") },
+    ));
+
+    check_mailbox_domains(&mut gates, &domain);
+    check_image_pins(&mut gates);
+
+    // A template fails when an error was reported for it; the pipeline
+    // stops before rendering whenever any error exists, so the per-template
+    // decision only matters for the notes.
+    Plan { decisions, features, domain, generation, diagnostics: gates.diagnostics }
+}
+
+/// Keycloak, and the ExternalSecrets for the admin password and the OIDC client secret.
+fn secret_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
+    let values = &gates.loaded.values;
+    let smoke = gates.smoke;
+    // Keycloak, and with it the OIDC client secret.
+    let keycloak_ready = if values.keycloak.enabled && values.keycloak.realm_url.is_empty() {
+        if smoke {
+            gates.diagnostics.push(Diagnostic::note(
+                "smoke mode: keycloak.realmURL is not set, so config.toml uses Stalwart's internal directory instead of Keycloak",
+            ));
+        } else {
+            gates.require(
+                Template::ConfigMapConfig,
+                "keycloak.realmURL",
+                "the Keycloak OIDC directory in config.toml (keycloak.enabled is true)",
+                "set keycloak.realmURL: https://auth.<domain>/realms/<realm>, or keycloak.enabled: false to sign in with Stalwart's internal directory",
+            );
+        }
+        false
+    } else {
+        values.keycloak.enabled
+    };
+    features.keycloak = keycloak_ready;
+
+    // ExternalSecrets.
+    let admin = external_secret_gate(
+        gates,
+        Template::ExternalSecretAdmin,
+        "admin.externalSecret",
+        values.admin.external_secret.enabled,
+        values.admin.external_secret.remote_ref.key.is_empty(),
+        &values.admin.secret_name,
+        "admin",
+    );
+    features.admin_external_secret = admin == Decision::Render;
+    decisions.push((Template::ExternalSecretAdmin, admin));
+    let oidc = if values.keycloak.enabled && !keycloak_ready && smoke {
+        Gates::skip("the Keycloak directory is not configured")
+    } else if !values.keycloak.enabled {
+        Gates::skip("keycloak.enabled is false")
+    } else {
+        external_secret_gate(
+            gates,
+            Template::ExternalSecretOidc,
+            "keycloak.oidcExternalSecret",
+            values.keycloak.oidc_external_secret.enabled,
+            values.keycloak.oidc_external_secret.remote_ref.key.is_empty(),
+            &values.keycloak.client_secret_name,
+            "oidc",
+        )
+    };
+    features.oidc_external_secret = oidc == Decision::Render;
+    decisions.push((Template::ExternalSecretOidc, oidc));
+
+}
+
+/// The cert-manager Certificate of the mail host.
+fn certificate_gate(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
     // The Certificate.
+    let values = &gates.loaded.values;
+    let smoke = gates.smoke;
     let certificate = &values.stalwart.tls.certificate;
     let certificate_decision = if !certificate.enabled {
         Gates::skip_and_tell(format!(
@@ -293,8 +324,13 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     features.certificate = certificate_decision == Decision::Render;
     decisions.push((Template::Certificate, certificate_decision));
 
+}
+
+/// The web interface: an `HTTPRoute` (gateway mode) or an `Ingress`.
+fn webmail_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
+    let smoke = gates.smoke;
     // The web interface: HTTPRoute or Ingress.
-    let webmail = &values.ingress.webmail;
+    let webmail = &gates.loaded.values.ingress.webmail;
     let route = match webmail.mode {
         WebmailMode::Gateway if webmail.parent_ref.name.is_empty() => {
             if smoke {
@@ -323,19 +359,6 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     features.ingress = ingress == Decision::Render;
     decisions.push((Template::Ingress, ingress));
 
-    features.network_policy = values.network_policy.enabled;
-    decisions.push((
-        Template::NetworkPolicy,
-        if values.network_policy.enabled { Decision::Render } else { Gates::skip("networkPolicy.enabled is false") },
-    ));
-
-    check_mailbox_domains(&mut gates, &domain);
-    check_image_pins(&mut gates);
-
-    // A template fails when an error was reported for it; the pipeline
-    // stops before rendering whenever any error exists, so the per-template
-    // decision only matters for the notes.
-    Plan { decisions, features, domain, generation, diagnostics: gates.diagnostics }
 }
 
 fn external_secret_gate(gates: &mut Gates<'_>, template: Template, prefix: &str, enabled: bool, key_missing: bool, secret_name: &str, leaf: &str) -> Decision {
@@ -465,8 +488,8 @@ fn check_common_labels(gates: &mut Gates<'_>) {
 fn check_mailbox_domains(gates: &mut Gates<'_>, domain: &str) {
     let groups = gates.loaded.values.mailboxes.groups.clone();
     for (index, group) in groups.iter().enumerate() {
-        if let Some((_, group_domain)) = group.email.split_once('@') {
-            if group_domain != domain {
+        if let Some((_, group_domain)) = group.email.split_once('@')
+            && group_domain != domain {
                 let mut location_path = path("mailboxes.groups");
                 location_path.extend([PathSegment::Index(index), PathSegment::Key("email".to_owned())]);
                 let location = gates.loaded.locate(&location_path);
@@ -476,7 +499,6 @@ fn check_mailbox_domains(gates: &mut Gates<'_>, domain: &str) {
                         .help(format!("Stalwart rejects addresses of domains it does not host; use {}@{domain} or a bare local part", group.email.split('@').next().unwrap_or("name"))),
                 );
             }
-        }
     }
 }
 

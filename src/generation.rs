@@ -65,7 +65,7 @@ impl StalwartGeneration {
     }
 
     /// Capabilities to add back after dropping ALL. The 0.15.5 binary has
-    /// no file capability, so NET_BIND_SERVICE would do nothing for a
+    /// no file capability, so `NET_BIND_SERVICE` would do nothing for a
     /// non-root process; the pod sysctl opens the low ports instead.
     /// (Images whose binary carries the file capability fail to exec when
     /// it is dropped, and need it here.)

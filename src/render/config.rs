@@ -40,7 +40,7 @@ struct StateHandle(SharedState);
 
 impl std::fmt::Debug for ConfigState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConfigState").field("managed", &self.managed.len()).finish()
+        f.debug_struct("ConfigState").field("managed", &self.managed.len()).finish_non_exhaustive()
     }
 }
 
@@ -88,7 +88,7 @@ pub fn register(env: &mut Environment<'static>, loaded: &Loaded) {
         let segments: Vec<String> = if let Some(dotted) = name.as_str() {
             dotted.split('.').map(str::to_owned).collect()
         } else {
-            name.try_iter()?.map(|segment| segment.as_str().map(str::to_owned).unwrap_or_else(|| segment.to_string())).collect()
+            name.try_iter()?.map(|segment| segment.as_str().map_or_else(|| segment.to_string(), str::to_owned)).collect()
         };
         let flat = segments.join(".");
         let mut state = lock(&key_state);

@@ -136,7 +136,7 @@ pub struct Tenant {
     pub send_as: Vec<String>,
     pub groups: Vec<GroupFacts>,
     pub dns: Records,
-    /// The records as YAML, for the DNS records ConfigMap.
+    /// The records as YAML, for the DNS records `ConfigMap`.
     pub dns_records_yaml: String,
     /// The records as a zone-file fragment.
     pub dns_zone: String,
@@ -198,14 +198,14 @@ pub struct RealmFacts {
     pub url: String,
     pub introspection_url: String,
     pub userinfo_url: String,
-    /// The realm host's port, for the NetworkPolicy egress rule.
+    /// The realm host's port, for the `NetworkPolicy` egress rule.
     pub port: u16,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PowerDnsFacts {
     pub port: u16,
-    /// The zone name with its trailing dot, as PowerDNS names zones.
+    /// The zone name with its trailing dot, as `PowerDNS` names zones.
     pub zone_id: String,
 }
 
@@ -283,45 +283,8 @@ impl Tenant {
             .collect();
         let stalwart_url = format!("http://{}:{}", names.web, values.service.web.ports.http);
         let admin_email = format!("{}@{domain}", values.admin.username);
-        let setup_env = vec![
-            env("STALWART_URL", stalwart_url.clone()),
-            env("ADMIN_USER", values.admin.username.clone()),
-            env("ADMIN_PASSWORD_FILE", paths::ADMIN_PASSWORD_FILE),
-            env("DOMAIN", domain),
-            env("ADMIN_ACCOUNT", values.admin.username.clone()),
-            env("ADMIN_EMAIL", admin_email.clone()),
-            env("DIRECTORY_IS_INTERNAL", if values.keycloak.enabled && !values.keycloak.realm_url.is_empty() { "false" } else { "true" }),
-            env(
-                "MAILBOX_GROUPS",
-                groups
-                    .iter()
-                    .map(|g| std::iter::once(g.name.as_str()).chain([g.email.as_str()]).chain(g.members.iter().map(String::as_str)).collect::<Vec<_>>().join(" "))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            env("DKIM_ALGORITHM", dkim.api_algorithm),
-            env("DKIM_SELECTOR", dkim.selector.clone()),
-            env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
-            env("READY_TIMEOUT_SECONDS", values.setup_job.ready_timeout_seconds.to_string()),
-        ];
-        let dns_env = vec![
-            env("PDNS_API_URL", values.dns.powerdns.api_url.trim_end_matches('/')),
-            env("PDNS_API_KEY_FILE", paths::POWERDNS_API_KEY_FILE),
-            env("PDNS_SERVER_ID", values.dns.powerdns.server_id.clone()),
-            env("PDNS_ZONE", values.dns.powerdns.zone.clone()),
-            env("RECORD_TTL", values.dns.ttl.to_string()),
-            env("DOMAIN", domain),
-            env("MX_HOST", hostname.clone()),
-            env("SPF_TEXT", records.records.iter().find(|r| r.value.starts_with("v=spf1")).map(|r| r.value.clone()).unwrap_or_default()),
-            env("DMARC_TEXT", records.records.iter().find(|r| r.value.starts_with("v=DMARC1")).map(|r| r.value.clone()).unwrap_or_default()),
-            env("DKIM_SELECTOR", dkim.selector.clone()),
-            env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
-            env("DKIM_KEY_TYPE", dkim.key_type),
-            env("STALWART_URL", stalwart_url.clone()),
-            env("ADMIN_USER", values.admin.username.clone()),
-            env("ADMIN_PASSWORD_FILE", paths::ADMIN_PASSWORD_FILE),
-            env("DKIM_WAIT_SECONDS", values.dns.powerdns.dkim_wait_seconds.to_string()),
-        ];
+        let setup_env = setup_env(values, domain, &stalwart_url, &admin_email, &groups, &dkim);
+        let dns_env = dns_env(values, domain, &hostname, &stalwart_url, &records, &dkim);
         let dns_records_yaml = format!(
             "{}\n",
             super::yaml::block(&serde_json::json!({ "records": serde_json::to_value(&records.records).unwrap_or_default() }), 0)
@@ -348,25 +311,8 @@ impl Tenant {
                 command: generation.command(),
                 added_capabilities: generation.added_capabilities(),
             },
-            paths: BTreeMap::from([
-                ("dataVolume", paths::DATA_VOLUME),
-                ("rocksdb", paths::ROCKSDB),
-                ("tlsDir", paths::TLS_DIR),
-                ("adminSecretDir", paths::ADMIN_SECRET_DIR),
-                ("oidcSecretDir", paths::OIDC_SECRET_DIR),
-                ("powerdnsSecretDir", paths::POWERDNS_SECRET_DIR),
-                ("adminPasswordFile", paths::ADMIN_PASSWORD_FILE),
-                ("oidcClientSecretFile", paths::OIDC_CLIENT_SECRET_FILE),
-                ("powerdnsApiKeyFile", paths::POWERDNS_API_KEY_FILE),
-            ]),
-            ports: BTreeMap::from([
-                ("smtp", ports::SMTP),
-                ("submission", ports::SUBMISSION),
-                ("submissions", ports::SUBMISSIONS),
-                ("imap", ports::IMAP),
-                ("imaps", ports::IMAPS),
-                ("http", ports::HTTP),
-            ]),
+            paths: path_table(),
+            ports: port_table(),
             dkim,
             admin_email,
             send_as: values
@@ -414,4 +360,82 @@ impl Tenant {
             ("app.kubernetes.io/component".to_owned(), component.to_owned()),
         ])
     }
+}
+
+/// The setup Job's environment: the script reads every tenant input from it.
+fn setup_env(values: &Values, domain: &str, stalwart_url: &str, admin_email: &str, groups: &[GroupFacts], dkim: &DkimFacts) -> Vec<EnvVar> {
+    let stalwart_url = stalwart_url.to_owned();
+    let admin_email = admin_email.to_owned();
+    vec![
+        env("STALWART_URL", stalwart_url.clone()),
+        env("ADMIN_USER", values.admin.username.clone()),
+        env("ADMIN_PASSWORD_FILE", paths::ADMIN_PASSWORD_FILE),
+        env("DOMAIN", domain),
+        env("ADMIN_ACCOUNT", values.admin.username.clone()),
+        env("ADMIN_EMAIL", admin_email.clone()),
+        env("DIRECTORY_IS_INTERNAL", if values.keycloak.enabled && !values.keycloak.realm_url.is_empty() { "false" } else { "true" }),
+        env(
+            "MAILBOX_GROUPS",
+            groups
+                .iter()
+                .map(|g| std::iter::once(g.name.as_str()).chain([g.email.as_str()]).chain(g.members.iter().map(String::as_str)).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        env("DKIM_ALGORITHM", dkim.api_algorithm),
+        env("DKIM_SELECTOR", dkim.selector.clone()),
+        env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
+        env("READY_TIMEOUT_SECONDS", values.setup_job.ready_timeout_seconds.to_string()),
+    ]
+}
+
+/// The DNS publishing Job's environment.
+fn dns_env(values: &Values, domain: &str, hostname: &str, stalwart_url: &str, records: &Records, dkim: &DkimFacts) -> Vec<EnvVar> {
+    let hostname = hostname.to_owned();
+    let stalwart_url = stalwart_url.to_owned();
+    vec![
+        env("PDNS_API_URL", values.dns.powerdns.api_url.trim_end_matches('/')),
+        env("PDNS_API_KEY_FILE", paths::POWERDNS_API_KEY_FILE),
+        env("PDNS_SERVER_ID", values.dns.powerdns.server_id.clone()),
+        env("PDNS_ZONE", values.dns.powerdns.zone.clone()),
+        env("RECORD_TTL", values.dns.ttl.to_string()),
+        env("DOMAIN", domain),
+        env("MX_HOST", hostname.clone()),
+        env("SPF_TEXT", records.records.iter().find(|r| r.value.starts_with("v=spf1")).map(|r| r.value.clone()).unwrap_or_default()),
+        env("DMARC_TEXT", records.records.iter().find(|r| r.value.starts_with("v=DMARC1")).map(|r| r.value.clone()).unwrap_or_default()),
+        env("DKIM_SELECTOR", dkim.selector.clone()),
+        env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
+        env("DKIM_KEY_TYPE", dkim.key_type),
+        env("STALWART_URL", stalwart_url.clone()),
+        env("ADMIN_USER", values.admin.username.clone()),
+        env("ADMIN_PASSWORD_FILE", paths::ADMIN_PASSWORD_FILE),
+        env("DKIM_WAIT_SECONDS", values.dns.powerdns.dkim_wait_seconds.to_string()),
+    ]
+}
+
+/// The mount paths, by the names the templates use.
+fn path_table() -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([
+        ("dataVolume", paths::DATA_VOLUME),
+        ("rocksdb", paths::ROCKSDB),
+        ("tlsDir", paths::TLS_DIR),
+        ("adminSecretDir", paths::ADMIN_SECRET_DIR),
+        ("oidcSecretDir", paths::OIDC_SECRET_DIR),
+        ("powerdnsSecretDir", paths::POWERDNS_SECRET_DIR),
+        ("adminPasswordFile", paths::ADMIN_PASSWORD_FILE),
+        ("oidcClientSecretFile", paths::OIDC_CLIENT_SECRET_FILE),
+        ("powerdnsApiKeyFile", paths::POWERDNS_API_KEY_FILE),
+    ])
+}
+
+/// The container ports, by listener name.
+fn port_table() -> BTreeMap<&'static str, u16> {
+    BTreeMap::from([
+        ("smtp", ports::SMTP),
+        ("submission", ports::SUBMISSION),
+        ("submissions", ports::SUBMISSIONS),
+        ("imap", ports::IMAP),
+        ("imaps", ports::IMAPS),
+        ("http", ports::HTTP),
+    ])
 }

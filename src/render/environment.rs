@@ -110,11 +110,10 @@ pub fn build(templates: &TemplateSet, loaded: &Loaded, tenant: &Tenant, features
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect();
-        if let Some(extra) = extra {
-            if let serde_json::Value::Object(map) = to_json(&extra)? {
+        if let Some(extra) = extra
+            && let serde_json::Value::Object(map) = to_json(&extra)? {
                 annotations.extend(map);
             }
-        }
         if !annotations.is_empty() {
             block.insert("annotations".to_owned(), serde_json::to_value(annotations).unwrap_or_default());
         }

@@ -12,6 +12,7 @@ pub mod templates;
 pub mod toml;
 pub mod yaml;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -57,11 +58,10 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
     let plan = gates::plan(loaded, options.smoke);
     let mut diagnostics = plan.diagnostics.clone();
     for (template, decision) in &plan.decisions {
-        if let Decision::Skip { note, tell } = decision {
-            if options.smoke || *tell {
+        if let Decision::Skip { note, tell } = decision
+            && (options.smoke || *tell) {
                 diagnostics.push(Diagnostic::note(format!("skipped templates/{}: {note}", template.file())));
             }
-        }
     }
     if loaded.values.external_secrets.api_version == ExternalSecretsApiVersion::V1Beta1 {
         diagnostics.push(
@@ -170,7 +170,10 @@ fn template_error(name: &str, error: &minijinja::Error) -> Diagnostic {
 #[must_use]
 pub fn hex_digest(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    digest.iter().fold(String::with_capacity(64), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
 }
 
 /// Splits a template's output at `---` lines into documents, keeping the
@@ -182,23 +185,28 @@ pub fn split_documents(template: &str, text: &str) -> Vec<RenderedDocument> {
     let mut start = 1;
     for (index, line) in text.lines().enumerate() {
         if line.trim_end() == "---" {
-            push_document(&mut documents, template, start, std::mem::take(&mut current));
+            push_document(&mut documents, template, start, &current);
+            current.clear();
             start = index + 2;
         } else {
             current.push_str(line);
             current.push('\n');
         }
     }
-    push_document(&mut documents, template, start, current);
+    push_document(&mut documents, template, start, &current);
     documents
 }
 
-fn push_document(documents: &mut Vec<RenderedDocument>, template: &str, line: usize, text: String) {
+fn push_document(documents: &mut Vec<RenderedDocument>, template: &str, line: usize, text: &str) {
     let has_content = text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     if has_content {
         // Leading blank and comment lines are dropped; `line` moves with them.
         let skipped = text.lines().take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#')).count();
-        let body: String = text.lines().skip(skipped).map(|l| format!("{l}\n")).collect();
+        let body = text.lines().skip(skipped).fold(String::with_capacity(text.len()), |mut body, line| {
+            body.push_str(line);
+            body.push('\n');
+            body
+        });
         documents.push(RenderedDocument { template: format!("templates/{template}"), line: line + skipped, text: body });
     }
 }

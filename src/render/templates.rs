@@ -77,7 +77,10 @@ impl TemplateSet {
     pub fn extra_manifests(&self, known: &[&str]) -> Vec<String> {
         self.files
             .keys()
-            .filter(|name| name.ends_with(".yaml") && !name.contains('/') && !known.contains(&name.as_str()))
+            .filter(|name| {
+                let is_yaml = Path::new(name.as_str()).extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml"));
+                is_yaml && !name.contains('/') && !known.contains(&name.as_str())
+            })
             .cloned()
             .collect()
     }

@@ -84,7 +84,7 @@ pub fn value(value: &Value) -> Result<String, TomlError> {
                     out.push_str(", ");
                 }
                 first = false;
-                let name = map_key.as_str().map(str::to_owned).unwrap_or_else(|| map_key.to_string());
+                let name = map_key.as_str().map_or_else(|| map_key.to_string(), str::to_owned);
                 let _ = write!(out, "{} = {}", key(&[name])?, self::value(&item)?);
             }
             out.push_str(" }");

@@ -1,6 +1,8 @@
 //! Safe YAML text for templates: scalars that cannot change the structure
 //! of the document they are written into, whatever characters they hold.
 
+use std::fmt::Write as _;
+
 use serde_json::Value as Json;
 
 /// Formats a string as a YAML scalar: plain when that is unambiguous,
@@ -135,7 +137,7 @@ pub fn double_quoted(text: &str) -> String {
             c if needs_escape(c) => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
+                    let _ = write!(out, "\\u{unit:04x}");
                 }
             }
             c => out.push(c),
