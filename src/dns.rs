@@ -27,7 +27,7 @@ pub struct Record {
     pub priority: Option<u16>,
     /// The MX target host, or the TXT text without quotes.
     pub value: String,
-    /// What the record is for, for people reading the output.
+    /// The record's purpose, for people reading the output.
     pub purpose: &'static str,
 }
 

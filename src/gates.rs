@@ -51,7 +51,7 @@ impl Template {
         Template::NetworkPolicy,
     ];
 
-    /// The template's file under `templates/`.
+    /// Returns the template's file name under `templates/`.
     #[must_use]
     pub fn file(self) -> &'static str {
         match self {
@@ -76,15 +76,15 @@ impl Template {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Render,
-    /// Not rendered. `note` says why; `tell` is true when the user must
-    /// act (create a Secret by hand), so the note is shown even in strict mode.
+    /// Not rendered. `note` gives the reason. `tell` is true when the user
+    /// must act (create a Secret by hand), so the note is shown even in strict mode.
     Skip { note: String, tell: bool },
     /// Not rendered because the feature is enabled but misconfigured; the
     /// errors are in [`Plan::diagnostics`].
     Fail,
 }
 
-/// Which features the templates see as on, after the gates.
+/// The features the templates treat as on, after the gates.
 #[allow(clippy::struct_excessive_bools, reason = "one flag per optional template, read by the templates")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Features {
@@ -244,7 +244,7 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     Plan { decisions, features, domain, generation, diagnostics: gates.diagnostics }
 }
 
-/// Keycloak, and the ExternalSecrets for the admin password and the OIDC client secret.
+/// Decides on Keycloak and on the ExternalSecrets for the admin password and the OIDC client secret.
 fn secret_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
     let values = &gates.loaded.values;
     let smoke = gates.smoke;
@@ -300,7 +300,7 @@ fn secret_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut 
 
 }
 
-/// The cert-manager Certificate of the mail host.
+/// Decides on the cert-manager Certificate of the mail host.
 fn certificate_gate(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
     // The Certificate.
     let values = &gates.loaded.values;
@@ -326,7 +326,7 @@ fn certificate_gate(gates: &mut Gates<'_>, features: &mut Features, decisions: &
 
 }
 
-/// The web interface: an `HTTPRoute` (gateway mode) or an `Ingress`.
+/// Decides on the web interface: an `HTTPRoute` (gateway mode) or an `Ingress`.
 fn webmail_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
     let smoke = gates.smoke;
     // The web interface: HTTPRoute or Ingress.

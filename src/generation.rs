@@ -1,4 +1,4 @@
-//! Which Stalwart configuration generation the manifests are rendered for.
+//! The Stalwart configuration generation the manifests are rendered for.
 //!
 //! Stalwart 0.15 reads a TOML `config.toml` at start and is managed over a
 //! REST API under `/api/`. From 0.16 on it reads a JSON `config.json` that
@@ -25,7 +25,7 @@ impl StalwartGeneration {
         }
     }
 
-    /// The directory the config file is mounted in.
+    /// Returns the directory the config file is mounted in.
     #[must_use]
     pub fn config_dir(self) -> &'static str {
         match self {
@@ -33,7 +33,7 @@ impl StalwartGeneration {
         }
     }
 
-    /// The config file's name inside [`Self::config_dir`].
+    /// Returns the config file's name inside [`Self::config_dir`].
     #[must_use]
     pub fn config_file(self) -> &'static str {
         match self {
@@ -41,7 +41,7 @@ impl StalwartGeneration {
         }
     }
 
-    /// The template that renders the config file.
+    /// Returns the template that renders the config file.
     #[must_use]
     pub fn config_template(self) -> &'static str {
         match self {
@@ -77,7 +77,7 @@ impl StalwartGeneration {
     }
 }
 
-/// Why no supported generation could be resolved.
+/// The reason no supported generation could be resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerationError {
     /// The value path the fix belongs to.

@@ -54,7 +54,7 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
 }
 
-/// The value a setting writes, once an override marker is removed.
+/// Returns the value a setting writes, without its override marker.
 fn setting_value(setting: &Setting) -> Value {
     match setting {
         Setting::Override(inner) => setting_value(&inner.value),

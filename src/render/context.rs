@@ -17,7 +17,7 @@ pub const CHART_NAME: &str = "stalwart";
 /// `.example` top-level domain is reserved (RFC 2606) and never resolves.
 pub const SMOKE_DOMAIN: &str = "tenant.example";
 
-/// Where the Stalwart pod mounts each file it reads.
+/// The mount paths of every file the Stalwart pod reads.
 pub mod paths {
     pub const DATA_VOLUME: &str = "/opt/stalwart";
     pub const ROCKSDB: &str = "/opt/stalwart/data";
@@ -142,7 +142,7 @@ pub struct Tenant {
     pub dns_zone: String,
     /// The setup Job's environment, as Kubernetes `env` entries.
     pub setup_env: Vec<EnvVar>,
-    /// The DNS publishing Job's environment.
+    /// Builds the DNS publishing Job's environment.
     pub dns_env: Vec<EnvVar>,
     pub realm: RealmFacts,
     pub powerdns: PowerDnsFacts,
@@ -341,7 +341,7 @@ impl Tenant {
         }
     }
 
-    /// The standard labels of an object of `component`, plus `commonLabels`.
+    /// Returns the standard labels of an object of `component`, plus `commonLabels`.
     #[must_use]
     pub fn labels(&self, values: &Values, component: &str) -> BTreeMap<String, String> {
         let mut labels: BTreeMap<String, String> = values.common_labels.clone();
@@ -351,7 +351,7 @@ impl Tenant {
         labels
     }
 
-    /// The labels selectors use: stable across upgrades (no version).
+    /// Returns the labels selectors use, which stay stable across upgrades (no version).
     #[must_use]
     pub fn selector_labels(&self, component: &str) -> BTreeMap<String, String> {
         BTreeMap::from([
@@ -362,7 +362,7 @@ impl Tenant {
     }
 }
 
-/// The setup Job's environment: the script reads every tenant input from it.
+/// Builds the setup Job's environment, from which the script reads every tenant input.
 fn setup_env(values: &Values, domain: &str, stalwart_url: &str, admin_email: &str, groups: &[GroupFacts], dkim: &DkimFacts) -> Vec<EnvVar> {
     let stalwart_url = stalwart_url.to_owned();
     let admin_email = admin_email.to_owned();
@@ -389,7 +389,7 @@ fn setup_env(values: &Values, domain: &str, stalwart_url: &str, admin_email: &st
     ]
 }
 
-/// The DNS publishing Job's environment.
+/// Builds the DNS publishing Job's environment.
 fn dns_env(values: &Values, domain: &str, hostname: &str, stalwart_url: &str, records: &Records, dkim: &DkimFacts) -> Vec<EnvVar> {
     let hostname = hostname.to_owned();
     let stalwart_url = stalwart_url.to_owned();
@@ -413,7 +413,7 @@ fn dns_env(values: &Values, domain: &str, hostname: &str, stalwart_url: &str, re
     ]
 }
 
-/// The mount paths, by the names the templates use.
+/// Returns the mount paths, by the names the templates use.
 fn path_table() -> BTreeMap<&'static str, &'static str> {
     BTreeMap::from([
         ("dataVolume", paths::DATA_VOLUME),
@@ -428,7 +428,7 @@ fn path_table() -> BTreeMap<&'static str, &'static str> {
     ])
 }
 
-/// The container ports, by listener name.
+/// Returns the container ports, by listener name.
 fn port_table() -> BTreeMap<&'static str, u16> {
     BTreeMap::from([
         ("smtp", ports::SMTP),

@@ -25,7 +25,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("scripts/dns-publish.sh", include_str!("../../templates/scripts/dns-publish.sh")),
 ];
 
-/// Where templates are read from.
+/// The set of templates a render reads.
 #[derive(Debug, Clone)]
 pub struct TemplateSet {
     files: BTreeMap<String, String>,
@@ -38,14 +38,14 @@ impl Default for TemplateSet {
 }
 
 impl TemplateSet {
-    /// The templates compiled into the binary.
+    /// Returns the templates compiled into the binary.
     #[must_use]
     pub fn embedded() -> Self {
         Self { files: EMBEDDED.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect() }
     }
 
-    /// The embedded templates, with every file found under `dir` (same
-    /// relative names) replacing or adding to them. For template
+    /// Returns the embedded templates, with every file under `dir` (same
+    /// relative names) replacing or adding to them, for template
     /// development without rebuilding.
     pub fn with_directory(dir: &Path) -> std::io::Result<Self> {
         let mut set = Self::embedded();

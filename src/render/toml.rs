@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use minijinja::value::{Value, ValueKind};
 
-/// Why a value cannot be written into config.toml.
+/// The reason a value cannot be written into config.toml.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TomlError(pub String);
 
