@@ -91,7 +91,7 @@ fn no_values_lists_every_missing_required_value() {
 fn three_typos_give_three_errors_with_suggestions() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_tenant(dir.path(), "typos.yaml", "domain:\n  primry: acme.example\nkeycloak:\n  realmUrl: https://auth.acme.example/realms/sme\nservice:\n  smtp:\n    tpye: LoadBalancer\n");
-    let run = run(&["render", "-f", file.to_str().unwrap()]);
+    let run = run(&["render", "-f", "examples/acme.yaml", "-f", file.to_str().unwrap()]);
     assert_failed_cleanly(&run);
     assert!(run.stderr.contains("render failed with 3 errors"), "{}", run.stderr);
     for (line_column, suggestion) in [("typos.yaml:2:3", "domain.primary"), ("typos.yaml:4:3", "keycloak.realmURL"), ("typos.yaml:7:5", "service.smtp.type")] {
@@ -99,6 +99,17 @@ fn three_typos_give_three_errors_with_suggestions() {
         assert!(run.stderr.contains(&format!("did you mean `{suggestion}`?")), "{suggestion} missing:\n{}", run.stderr);
     }
     insta::assert_snapshot!("typos", stable(&run.stderr, dir.path()));
+}
+
+#[test]
+fn unknown_keys_do_not_hide_later_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_tenant(dir.path(), "mixed.yaml", "domian: acme.example\n");
+    let run = run(&["lint", "-f", file.to_str().unwrap()]);
+    assert_failed_cleanly(&run);
+    assert!(run.stderr.contains("unknown key `domian`"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `domain`?"), "{}", run.stderr);
+    assert!(run.stderr.contains("missing value `domain.primary`"), "{}", run.stderr);
 }
 
 #[test]

@@ -47,12 +47,12 @@ pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
         },
         None => TemplateSet::embedded(),
     };
-    let loaded = match values::load(&args.inputs, &mut std::io::stdin().lock()) {
-        Ok(loaded) => loaded,
-        Err(mut problems) => {
-            diagnostics.append(&mut problems);
-            return Outcome { rendered: None, diagnostics };
-        }
+    // Unknown keys do not stop the render: the gates, audit and output
+    // checks still run, so one run reports every problem.
+    let (loaded, mut problems) = values::load_all(&args.inputs, &mut std::io::stdin().lock());
+    diagnostics.append(&mut problems);
+    let Some(loaded) = loaded else {
+        return Outcome { rendered: None, diagnostics };
     };
     let options = RenderOptions { release_name: args.release_name.clone(), namespace: args.namespace.clone(), smoke: args.smoke };
     let mut outcome = render::render(&loaded, &options, &templates);

@@ -57,6 +57,16 @@ impl Loaded {
 /// Loads the defaults and every input, in order, and types the result.
 /// `stdin` is read for an input file named `-`.
 pub fn load(inputs: &[Input], stdin: &mut dyn Read) -> Result<Loaded, Vec<Diagnostic>> {
+    match load_all(inputs, stdin) {
+        (Some(loaded), errors) if errors.is_empty() => Ok(loaded),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Loads like [`load`], but also returns the typed values when the only
+/// problems are unknown keys (they are dropped), so that a caller such as
+/// `lint` can go on to report the problems the later stages find too.
+pub fn load_all(inputs: &[Input], stdin: &mut dyn Read) -> (Option<Loaded>, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let mut tree = default_tree().clone();
     let mut stdin_used = false;
@@ -97,7 +107,9 @@ pub fn load(inputs: &[Input], stdin: &mut dyn Read) -> Result<Loaded, Vec<Diagno
             }
         }
     }
-    let mut schema_errors = schema_check::check(&tree, &check_schema().0, &check_schema().0);
+    let report = schema_check::check(&tree, &check_schema().0, &check_schema().0);
+    let mut schema_errors = report.errors;
+    let only_unknown_keys = schema_errors.len() == report.unknown_keys.len();
     for error in &mut schema_errors {
         // A required key removed by a `null` points at that `null`.
         if let Some((_, location)) = deletions.iter().rev().find(|(path, _)| error.message == format!("missing value `{path}`")) {
@@ -105,20 +117,29 @@ pub fn load(inputs: &[Input], stdin: &mut dyn Read) -> Result<Loaded, Vec<Diagno
             error.help = vec!["this `null` removed the key, and it has no other default: give it a value instead".to_owned()];
         }
     }
+    let can_type = errors.is_empty() && only_unknown_keys;
     errors.extend(schema_errors);
-    if !errors.is_empty() {
-        return Err(errors);
+    if !can_type {
+        return (None, errors);
+    }
+    for path in &report.unknown_keys {
+        tree.remove(path);
     }
     let values: Values = match serde_json::from_value(tree.to_json()) {
         Ok(values) => values,
-        Err(error) => return Err(vec![Diagnostic::error(format!("invalid values: {error}"))]),
+        Err(error) => {
+            errors.push(Diagnostic::error(format!("invalid values: {error}")));
+            return (None, errors);
+        }
     };
     let loaded = Loaded { values, tree };
     let problems = validate::validate(&loaded);
-    if problems.iter().any(Diagnostic::is_error) {
-        return Err(problems);
+    let shape_errors = problems.iter().any(Diagnostic::is_error);
+    errors.extend(problems);
+    if shape_errors {
+        return (None, errors);
     }
-    Ok(loaded)
+    (Some(loaded), errors)
 }
 
 struct CheckSchema(serde_json::Value);

@@ -109,6 +109,28 @@ impl Node {
         location
     }
 
+    /// Removes the entry at `path`, if it exists.
+    pub fn remove(&mut self, path: &[PathSegment]) {
+        let Some((last, parents)) = path.split_last() else { return };
+        let mut node = self;
+        for segment in parents {
+            node = match (segment, &mut node.value) {
+                (PathSegment::Key(key), Value::Map(entries)) => match entries.iter_mut().find(|e| &e.key == key) {
+                    Some(entry) => &mut entry.value,
+                    None => return,
+                },
+                (PathSegment::Index(index), Value::Seq(items)) => match items.get_mut(*index) {
+                    Some(item) => item,
+                    None => return,
+                },
+                _ => return,
+            };
+        }
+        if let (PathSegment::Key(key), Value::Map(entries)) = (last, &mut node.value) {
+            entries.retain(|e| &e.key != key);
+        }
+    }
+
     /// Converts the tree to JSON for serde, dropping the locations.
     #[must_use]
     pub fn to_json(&self) -> serde_json::Value {

@@ -10,16 +10,24 @@ use super::node::{display_path, Node, PathSegment, Value};
 use super::suggest::closest;
 use crate::diagnostic::Diagnostic;
 
+/// The result of a check: every problem, and the paths of the unknown
+/// keys among them (which can be removed to type the rest).
+pub struct Report {
+    pub errors: Vec<Diagnostic>,
+    pub unknown_keys: Vec<Vec<PathSegment>>,
+}
+
 /// Walks `node` against `schema` (whose `$ref`s point into `root`).
-pub fn check(node: &Node, schema: &Json, root: &Json) -> Vec<Diagnostic> {
-    let mut walker = Walker { root, errors: Vec::new() };
+pub fn check(node: &Node, schema: &Json, root: &Json) -> Report {
+    let mut walker = Walker { root, errors: Vec::new(), unknown_keys: Vec::new() };
     walker.walk(node, schema, &mut Vec::new());
-    walker.errors
+    Report { errors: walker.errors, unknown_keys: walker.unknown_keys }
 }
 
 struct Walker<'a> {
     root: &'a Json,
     errors: Vec<Diagnostic>,
+    unknown_keys: Vec<Vec<PathSegment>>,
 }
 
 impl<'a> Walker<'a> {
@@ -81,7 +89,7 @@ impl<'a> Walker<'a> {
     fn walk_alternatives(&mut self, node: &Node, schema: &'a Json, branches: &'a [Json], path: &mut Vec<PathSegment>) {
         let mut closest_branch: Option<Vec<Diagnostic>> = None;
         for branch in branches {
-            let mut trial = Walker { root: self.root, errors: Vec::new() };
+            let mut trial = Walker { root: self.root, errors: Vec::new(), unknown_keys: Vec::new() };
             trial.walk(node, branch, path);
             if trial.errors.is_empty() {
                 return;
@@ -156,6 +164,7 @@ impl<'a> Walker<'a> {
             } else {
                 match additional {
                     Some(Json::Bool(false)) => {
+                        self.unknown_keys.push(path.clone());
                         let mut diagnostic = Diagnostic::error(format!("unknown key `{}`", display_path(path)))
                             .at(Some(entry.key_location.clone()));
                         match closest(&entry.key, properties.keys().map(String::as_str)) {
