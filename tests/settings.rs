@@ -60,7 +60,7 @@ fn tls_rule_settings(condition: &str) -> String {
     )
 }
 
-/// Returns the config.toml of the rendered config ConfigMap.
+/// Returns the config.toml of the rendered `ConfigMap`.
 fn rendered_config_toml(stdout: &str) -> String {
     let list: Value = serde_json::from_str(stdout).unwrap();
     let texts: Vec<&str> = list["items"]
