@@ -1,26 +1,64 @@
-//! Runs `templates/scripts/dns-publish.sh` for real against a `PowerDNS` server that
-//! the test starts on 127.0.0.1, with the fake Stalwart for the DKIM key.
-//! The test fails, with the packages to install, when `pdns_server` is missing.
+//! Runs the DNS publishing Job's script, taken with its environment from the
+//! Job that `stalwart-tenant render -f examples/acme.yaml` prints, against a
+//! `PowerDNS` server that the test starts on 127.0.0.1, with the fake Stalwart
+//! for the DKIM key. The test fails, with the packages to install, when
+//! `pdns_server` is missing.
+//!
+//! Only what must point at the test world is replaced: `PDNS_API_URL`,
+//! `PDNS_API_KEY_FILE`, `STALWART_URL` and `ADMIN_PASSWORD_FILE`. A few tests
+//! change one more variable to reach a case the example does not render, each
+//! with a comment giving the reason.
 
 mod support;
+
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use support::fake_stalwart::{DkimKey, FakeStalwart, Fault, FaultResponse, Options, State};
 use support::powerdns::PowerDns;
-use support::script::{ScriptRun, Shell, env_of, run_script, set_env, shells, template_script};
+use support::rendered::{
+    RenderedJob, assert_secret_files_mounted, job, override_env, render_json, repository_file,
+};
+use support::script::{ScriptRun, Shell, run_script, shells};
 
-const ZONE: &str = "mail-platform.test.";
-const DOMAIN: &str = "acme.mail-platform.test";
+/// What examples/acme.yaml renders.
+const ZONE: &str = "omantel.omani.works.";
+const DOMAIN: &str = "acme.omantel.omani.works";
+const MX_CONTENT: &str = "10 mail.acme.omantel.omani.works.";
+const DMARC_TEXT: &str = "v=DMARC1; p=reject; rua=mailto:dmarc@acme.omantel.omani.works";
+const SELECTOR: &str = "stalwart";
+const SIGNATURE_ID: &str = "ed25519-acme.omantel.omani.works";
+const TTL: u64 = 3600;
+
 const PASSWORD: &[u8] = b"Admin-pw-19\n";
-const DMARC_TEXT: &str = "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme.mail-platform.test";
 
 /// Name, type, TTL and sorted contents of one record set.
 type RecordSet = (String, String, u64, Vec<String>);
+
+fn dns_job() -> &'static RenderedJob {
+    static JOB: OnceLock<RenderedJob> = OnceLock::new();
+    JOB.get_or_init(|| job(&render_json(&repository_file("examples/acme.yaml")), "dns"))
+}
 
 struct Fixture {
     pdns: PowerDns,
     fake: FakeStalwart,
     env: Vec<(String, String)>,
+}
+
+impl Fixture {
+    fn run(&self, shell: &Shell) -> ScriptRun {
+        run_with(shell, &self.env)
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        override_env(&mut self.env, name, value);
+    }
+}
+
+fn run_with(shell: &Shell, env: &[(String, String)]) -> ScriptRun {
+    let job = dns_job();
+    run_script(shell, &job.script, env, &job.job_name)
 }
 
 /// Starts `PowerDNS` with the platform zone and a fake Stalwart holding `key`.
@@ -40,24 +78,19 @@ fn fixture(key: Option<DkimKey>, options: Options) -> Fixture {
     let password_path = secrets.join("admin-password");
     std::fs::write(&password_path, PASSWORD).unwrap();
 
-    let env = env_of(&[
-        ("PDNS_API_URL", &pdns.api_url()),
-        ("PDNS_API_KEY_FILE", api_key_path.to_str().unwrap()),
-        ("PDNS_SERVER_ID", "localhost"),
-        ("PDNS_ZONE", ZONE.trim_end_matches('.')),
-        ("RECORD_TTL", "300"),
-        ("DOMAIN", DOMAIN),
-        ("MX_HOST", "mx.acme.mail-platform.test"),
-        ("SPF_TEXT", "v=spf1 mx -all"),
-        ("DMARC_TEXT", DMARC_TEXT),
-        ("DKIM_SELECTOR", "202501e"),
-        ("DKIM_SIGNATURE_ID", "ed25519-acme"),
-        ("DKIM_KEY_TYPE", "ed25519"),
-        ("STALWART_URL", &fake.url()),
-        ("ADMIN_USER", "admin"),
-        ("ADMIN_PASSWORD_FILE", password_path.to_str().unwrap()),
-        ("DKIM_WAIT_SECONDS", "20"),
-    ]);
+    let mut env = dns_job().env.clone();
+    override_env(&mut env, "PDNS_API_URL", &pdns.api_url());
+    override_env(
+        &mut env,
+        "PDNS_API_KEY_FILE",
+        api_key_path.to_str().unwrap(),
+    );
+    override_env(&mut env, "STALWART_URL", &fake.url());
+    override_env(
+        &mut env,
+        "ADMIN_PASSWORD_FILE",
+        password_path.to_str().unwrap(),
+    );
     Fixture { pdns, fake, env }
 }
 
@@ -69,16 +102,7 @@ fn stalwart_options() -> Options {
 }
 
 fn ed25519_key() -> DkimKey {
-    DkimKey::generate("ed25519-acme", "Ed25519", DOMAIN, "202501e", 32)
-}
-
-fn run_publish(shell: &Shell, env: &[(String, String)]) -> ScriptRun {
-    run_script(
-        shell,
-        &template_script("dns-publish.sh"),
-        env,
-        "stalwart-dns-publish",
-    )
+    DkimKey::generate(SIGNATURE_ID, "Ed25519", DOMAIN, SELECTOR, 32)
 }
 
 /// Returns (name, type, ttl, sorted contents) of every record set in the zone
@@ -152,14 +176,14 @@ fn assert_no_secret(run: &ScriptRun, api_key: &str) {
 }
 
 #[test]
-fn publish_writes_records_idempotently() {
+fn rendered_publish_is_idempotent() {
     let fixture = fixture(Some(ed25519_key()), stalwart_options());
     let key = ed25519_key();
 
     let mut previous: Option<Vec<RecordSet>> = None;
     for shell in shells() {
         for run_number in 1..=2 {
-            let run = run_publish(&shell, &fixture.env);
+            let run = fixture.run(&shell);
             assert!(
                 run.succeeded(),
                 "run {run_number} failed\n{}",
@@ -185,17 +209,23 @@ fn publish_writes_records_idempotently() {
     let apex = format!("{DOMAIN}.");
     assert_eq!(
         contents_of(&zone, &apex, "MX"),
-        Some(vec!["10 mx.acme.mail-platform.test.".to_owned()])
+        Some(vec![MX_CONTENT.to_owned()])
     );
     let spf = contents_of(&zone, &apex, "TXT").unwrap();
     assert_eq!(spf, vec!["\"v=spf1 mx -all\"".to_owned()]);
     let dmarc = contents_of(&zone, &format!("_dmarc.{DOMAIN}."), "TXT").unwrap();
     assert_eq!(dmarc, vec![format!("\"{DMARC_TEXT}\"")]);
-    let dkim = contents_of(&zone, &format!("202501e._domainkey.{DOMAIN}."), "TXT").unwrap();
+    let dkim = contents_of(&zone, &format!("{SELECTOR}._domainkey.{DOMAIN}."), "TXT").unwrap();
     assert_eq!(dkim.len(), 1);
     assert_eq!(
         txt_text(&dkim[0]),
         format!("v=DKIM1; k=ed25519; p={}", key.public_key)
+    );
+    assert_eq!(
+        record_sets(&zone).len(),
+        5,
+        "the zone holds other records than NS, MX, SPF, DMARC and DKIM: {:?}",
+        record_sets(&zone)
     );
 
     let ttls: Vec<u64> = record_sets(&zone)
@@ -203,19 +233,27 @@ fn publish_writes_records_idempotently() {
         .filter(|(name, _, _, _)| name.ends_with(&apex))
         .map(|(_, _, ttl, _)| ttl)
         .collect();
-    assert_eq!(ttls, vec![300; 4], "unexpected TTLs");
+    assert_eq!(ttls, vec![TTL; 4], "unexpected TTLs");
 }
 
 #[test]
 fn rsa_key_is_split_into_strings() {
-    let key = DkimKey::generate("rsa-acme", "Rsa", DOMAIN, "202501r", 294);
+    let key = DkimKey::generate(
+        "rsa-acme.omantel.omani.works",
+        "Rsa",
+        DOMAIN,
+        "202501r",
+        294,
+    );
     let mut fixture = fixture(Some(key.clone()), stalwart_options());
-    set_env(&mut fixture.env, "DKIM_SIGNATURE_ID", "rsa-acme");
-    set_env(&mut fixture.env, "DKIM_SELECTOR", "202501r");
-    set_env(&mut fixture.env, "DKIM_KEY_TYPE", "rsa");
+    // The example renders Ed25519; these are the variables that
+    // dns.dkim.algorithm: rsa and another selector change.
+    fixture.set("DKIM_SIGNATURE_ID", "rsa-acme.omantel.omani.works");
+    fixture.set("DKIM_SELECTOR", "202501r");
+    fixture.set("DKIM_KEY_TYPE", "rsa");
 
     for shell in shells() {
-        let run = run_publish(&shell, &fixture.env);
+        let run = fixture.run(&shell);
         assert!(run.succeeded(), "{}", run.describe());
 
         let zone = fixture.pdns.zone(ZONE);
@@ -239,7 +277,7 @@ fn dkim_key_appearing_later_is_published() {
     let options = Options {
         faults: vec![Fault::request(
             "GET",
-            "/api/dkim/ed25519-acme",
+            &format!("/api/dkim/{SIGNATURE_ID}"),
             FaultResponse::Status(404),
             Some(2),
         )],
@@ -247,37 +285,38 @@ fn dkim_key_appearing_later_is_published() {
     };
     let fixture = fixture(Some(ed25519_key()), options);
     let shell = &shells()[0];
-    let run = run_publish(shell, &fixture.env);
+    let run = fixture.run(shell);
 
     assert!(run.succeeded(), "{}", run.describe());
     let dkim_reads = fixture
         .fake
         .requests()
         .iter()
-        .filter(|request| *request == "GET /api/dkim/ed25519-acme")
+        .filter(|request| **request == format!("GET /api/dkim/{SIGNATURE_ID}"))
         .count();
     assert_eq!(dkim_reads, 3);
     let zone = fixture.pdns.zone(ZONE);
-    assert!(contents_of(&zone, &format!("202501e._domainkey.{DOMAIN}."), "TXT").is_some());
+    assert!(contents_of(&zone, &format!("{SELECTOR}._domainkey.{DOMAIN}."), "TXT").is_some());
 }
 
 #[test]
 fn dkim_wait_timeout_keeps_base_records() {
     let mut fixture = fixture(None, stalwart_options());
-    set_env(&mut fixture.env, "DKIM_WAIT_SECONDS", "2");
+    // The rendered wait is minutes long; the timeout path needs seconds.
+    fixture.set("DKIM_WAIT_SECONDS", "2");
 
     for shell in shells() {
-        let run = run_publish(&shell, &fixture.env);
+        let run = fixture.run(&shell);
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
             run.stderr
-                .contains("MX, SPF and DMARC records for acme.mail-platform.test were published"),
+                .contains("MX, SPF and DMARC records for acme.omantel.omani.works were published"),
             "{}",
             run.describe()
         );
         assert!(
             run.stderr
-                .contains("the DKIM record 202501e._domainkey.acme.mail-platform.test. was not"),
+                .contains("the DKIM record stalwart._domainkey.acme.omantel.omani.works. was not"),
             "{}",
             run.describe()
         );
@@ -287,7 +326,7 @@ fn dkim_wait_timeout_keeps_base_records() {
         assert!(contents_of(&zone, &apex, "MX").is_some());
         assert!(contents_of(&zone, &apex, "TXT").is_some());
         assert!(contents_of(&zone, &format!("_dmarc.{DOMAIN}."), "TXT").is_some());
-        assert!(contents_of(&zone, &format!("202501e._domainkey.{DOMAIN}."), "TXT").is_none());
+        assert!(contents_of(&zone, &format!("{SELECTOR}._domainkey.{DOMAIN}."), "TXT").is_none());
     }
 }
 
@@ -296,14 +335,10 @@ fn wrong_stalwart_password_fails_at_once() {
     let mut fixture = fixture(Some(ed25519_key()), stalwart_options());
     let password_path = fixture.pdns.path().join("wrong-password");
     std::fs::write(&password_path, b"not-the-password\n").unwrap();
-    set_env(
-        &mut fixture.env,
-        "ADMIN_PASSWORD_FILE",
-        password_path.to_str().unwrap(),
-    );
+    fixture.set("ADMIN_PASSWORD_FILE", password_path.to_str().unwrap());
 
     for shell in shells() {
-        let run = run_publish(&shell, &fixture.env);
+        let run = fixture.run(&shell);
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(run.stderr.contains("HTTP 401"), "{}", run.describe());
         assert!(
@@ -324,14 +359,10 @@ fn wrong_api_key_fails() {
     let mut fixture = fixture(Some(ed25519_key()), stalwart_options());
     let key_path = fixture.pdns.path().join("wrong-api-key");
     std::fs::write(&key_path, "wrong-key-8d1f\n").unwrap();
-    set_env(
-        &mut fixture.env,
-        "PDNS_API_KEY_FILE",
-        key_path.to_str().unwrap(),
-    );
+    fixture.set("PDNS_API_KEY_FILE", key_path.to_str().unwrap());
 
     for shell in shells() {
-        let run = run_publish(&shell, &fixture.env);
+        let run = fixture.run(&shell);
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
             run.stderr.contains("step 'publish MX, SPF and DMARC'"),
@@ -364,6 +395,7 @@ fn invalid_record_input_rejected() {
         ("SPF_TEXT", "v=spf1 \"mx\" -all"),
         ("DMARC_TEXT", "v=DMARC1;\\p=none"),
         ("DOMAIN", "acme.other.test"),
+        ("DKIM_SIGNATURE_ID", "ed25519-acme/../x"),
         ("MX_HOST", "mx host"),
         ("DKIM_KEY_TYPE", "dsa"),
         ("RECORD_TTL", "0"),
@@ -372,8 +404,8 @@ fn invalid_record_input_rejected() {
     for shell in shells() {
         for (key, value) in cases {
             let mut env = fixture.env.clone();
-            set_env(&mut env, key, value);
-            let run = run_publish(&shell, &env);
+            override_env(&mut env, key, value);
+            let run = run_with(&shell, &env);
             assert!(
                 !run.succeeded(),
                 "{key}={value:?} was accepted\n{}",
@@ -391,4 +423,9 @@ fn invalid_record_input_rejected() {
         contents_of(&zone, &format!("{DOMAIN}."), "MX").is_none(),
         "invalid input reached PowerDNS"
     );
+}
+
+#[test]
+fn rendered_dns_job_mounts_its_files() {
+    assert_secret_files_mounted(dns_job());
 }

@@ -1,74 +1,132 @@
-//! Runs `templates/scripts/setup.sh` for real, with /bin/sh and busybox sh, against
-//! the fake Stalwart admin API in `tests/support/fake_stalwart.rs`.
+//! Runs the setup Job's script, taken with its environment from the Job that
+//! `stalwart-tenant render` prints, with /bin/sh and busybox sh against the fake
+//! Stalwart admin API in `tests/support/fake_stalwart.rs`.
+//!
+//! Only what must point at the test world is replaced: `STALWART_URL` (the
+//! fake's URL) and `ADMIN_PASSWORD_FILE` (a temporary file holding the test
+//! password). A few tests change one more variable to reach a case the
+//! fixtures do not render, each with a comment giving the reason.
 
 mod support;
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use support::fake_stalwart::{
     DkimKey, FakeStalwart, Fault, FaultResponse, Options, Principal, State,
 };
-use support::script::{
-    ScriptRun, Shell, env_of, find_program, run_script, set_env, shells, template_script,
+use support::rendered::{
+    RenderedJob, assert_secret_files_mounted, job, override_env, render_json, repository_file,
 };
+use support::script::{ScriptRun, Shell, find_program, run_script, shells};
 use tempfile::TempDir;
 
 const PASSWORD: &[u8] = b"Pw-7c2e!quartz\n";
-const GROUPS: &str = "sales sales@acme.test alice bob\ninfo info@acme.test alice\n";
 
-/// A fake server and the environment of one setup run against it.
+/// What tests/fixtures/groups.yaml renders: the OIDC directory, three groups.
+const DOMAIN: &str = "acme.test";
+const ADMIN: &str = "admin";
+const SIGNATURE_ID: &str = "ed25519-acme.test";
+const SELECTOR: &str = "stalwart";
+
+fn groups_job() -> &'static RenderedJob {
+    static JOB: OnceLock<RenderedJob> = OnceLock::new();
+    JOB.get_or_init(|| {
+        job(
+            &render_json(&repository_file("tests/fixtures/groups.yaml")),
+            "setup",
+        )
+    })
+}
+
+fn internal_directory_job() -> &'static RenderedJob {
+    static JOB: OnceLock<RenderedJob> = OnceLock::new();
+    JOB.get_or_init(|| {
+        job(
+            &render_json(&repository_file("tests/fixtures/internal-directory.yaml")),
+            "setup",
+        )
+    })
+}
+
+fn acme_job() -> &'static RenderedJob {
+    static JOB: OnceLock<RenderedJob> = OnceLock::new();
+    JOB.get_or_init(|| {
+        job(
+            &render_json(&repository_file("examples/acme.yaml")),
+            "setup",
+        )
+    })
+}
+
+/// A fake server, the rendered Job and its environment pointed at the fake.
 struct Fixture {
     fake: FakeStalwart,
+    job: &'static RenderedJob,
     _directory: TempDir,
     env: Vec<(String, String)>,
 }
 
-/// Accounts that the groups name as members; with the OIDC directory they come
-/// from the users' first sign-in.
+impl Fixture {
+    fn run(&self, shell: &Shell) -> ScriptRun {
+        run_script(shell, &self.job.script, &self.env, &self.job.job_name)
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        override_env(&mut self.env, name, value);
+    }
+}
+
+/// Returns a state holding the accounts the groups name as members. With the
+/// OIDC directory they come from the users' first sign-in, so the setup Job never creates them.
 fn state_with_accounts() -> State {
     let mut state = State::default();
-    state.add_principal(Principal::new("domain", "acme.test"));
-    state.add_principal(Principal::new("individual", "alice").with_emails(&["alice@acme.test"]));
-    state.add_principal(Principal::new("individual", "bob").with_emails(&["bob@acme.test"]));
+    for name in ["alice", "bob", "carol", "dave"] {
+        state.add_principal(Principal::new("individual", name));
+    }
     state
 }
 
-fn fixture(options: Options, state: State, password_file_bytes: &[u8]) -> Fixture {
+fn fixture_for(
+    job: &'static RenderedJob,
+    options: Options,
+    state: State,
+    password_file_bytes: &[u8],
+) -> Fixture {
     let fake = FakeStalwart::start(options, state);
     let directory = tempfile::tempdir().unwrap();
     let password_path = directory.path().join("admin-password");
     std::fs::write(&password_path, password_file_bytes).unwrap();
-    let env = env_of(&[
-        ("STALWART_URL", &fake.url()),
-        ("ADMIN_USER", "admin"),
-        ("ADMIN_PASSWORD_FILE", password_path.to_str().unwrap()),
-        ("DOMAIN", "acme.test"),
-        ("ADMIN_ACCOUNT", "postmaster"),
-        ("ADMIN_EMAIL", "postmaster@acme.test"),
-        ("DIRECTORY_IS_INTERNAL", "true"),
-        ("MAILBOX_GROUPS", GROUPS),
-        ("DKIM_ALGORITHM", "Ed25519"),
-        ("DKIM_SELECTOR", "202501e"),
-        ("DKIM_SIGNATURE_ID", "ed25519-acme"),
-        ("READY_TIMEOUT_SECONDS", "20"),
-    ]);
+
+    let mut env = job.env.clone();
+    override_env(&mut env, "STALWART_URL", &fake.url());
+    override_env(
+        &mut env,
+        "ADMIN_PASSWORD_FILE",
+        password_path.to_str().unwrap(),
+    );
     Fixture {
         fake,
+        job,
         _directory: directory,
         env,
     }
 }
 
+/// Starts the groups tenant's fixture. With [`default_options`] the fake, like
+/// Stalwart with the OIDC directory as the default one, rejects individuals on
+/// POST /api/principal.
+fn fixture(options: Options, state: State, password_file_bytes: &[u8]) -> Fixture {
+    fixture_for(groups_job(), options, state, password_file_bytes)
+}
+
 fn default_options() -> Options {
     Options {
         admin_password: PASSWORD.to_vec(),
+        directory_is_internal: false,
         ..Options::default()
     }
-}
-
-fn run_setup(shell: &Shell, env: &[(String, String)]) -> ScriptRun {
-    run_script(shell, &template_script("setup.sh"), env, "stalwart-setup")
 }
 
 fn strings(values: &[&str]) -> Vec<String> {
@@ -86,7 +144,7 @@ fn assert_no_secret(run: &ScriptRun, password: &[u8]) {
         run.describe()
     );
     let credential =
-        support::fake_stalwart::base64_encode(&[b"admin:".as_slice(), password].concat());
+        support::fake_stalwart::base64_encode(&[format!("{ADMIN}:").as_bytes(), password].concat());
     assert!(
         !output.contains(&credential),
         "the Basic credential appears in the output\n{}",
@@ -100,15 +158,15 @@ fn assert_no_secret(run: &ScriptRun, password: &[u8]) {
 }
 
 #[test]
-fn setup_twice_is_idempotent() {
+fn rendered_setup_twice_is_idempotent() {
     for shell in shells() {
         let fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
 
-        let first = run_setup(&shell, &fixture.env);
+        let first = fixture.run(&shell);
         assert!(first.succeeded(), "first run failed\n{}", first.describe());
         let after_first = fixture.fake.state();
 
-        let second = run_setup(&shell, &fixture.env);
+        let second = fixture.run(&shell);
         assert!(
             second.succeeded(),
             "second run failed\n{}",
@@ -124,33 +182,53 @@ fn setup_twice_is_idempotent() {
 
         let state = after_second;
         assert_eq!(state.count_of_kind("domain"), 1);
-        assert_eq!(state.principals["acme.test"].kind, "domain");
+        assert_eq!(state.principals[DOMAIN].kind, "domain");
 
-        let admin = &state.principals["postmaster"];
+        assert_eq!(
+            state.count_of_kind("individual"),
+            5,
+            "admin plus 4 accounts"
+        );
+        let admin = &state.principals[ADMIN];
         assert_eq!(admin.kind, "individual");
-        assert_eq!(admin.emails, strings(&["postmaster@acme.test"]));
+        assert_eq!(admin.emails, strings(&["admin@acme.test"]));
         assert_eq!(admin.enabled_permissions, strings(&["email-receive"]));
         assert_eq!(admin.roles, strings(&["admin"]));
+        assert!(
+            fixture
+                .fake
+                .requests()
+                .contains(&"POST /api/principal/deploy".to_owned()),
+            "the OIDC tenant's admin was not created through /deploy: {:?}",
+            fixture.fake.requests()
+        );
 
-        let sales = &state.principals["sales"];
-        assert_eq!(sales.kind, "group");
-        assert_eq!(sales.emails, strings(&["sales@acme.test"]));
-        assert_eq!(sales.enabled_permissions, strings(&["email-receive"]));
-        assert_eq!(sales.members, strings(&["alice", "bob"]));
-
-        let info = &state.principals["info"];
-        assert_eq!(info.kind, "group");
-        assert_eq!(info.enabled_permissions, strings(&["email-receive"]));
-        assert_eq!(info.members, strings(&["alice"]));
+        assert_eq!(state.count_of_kind("group"), 3);
+        let expected_groups = [
+            ("sales", "sales@acme.test", &["alice", "bob"][..]),
+            ("support", "support@acme.test", &["carol", "alice"][..]),
+            ("info", "info@acme.test", &[][..]),
+        ];
+        for (name, email, members) in expected_groups {
+            let group = &state.principals[name];
+            assert_eq!(group.kind, "group", "{name}");
+            assert_eq!(group.emails, strings(&[email]), "{name}");
+            assert_eq!(
+                group.enabled_permissions,
+                strings(&["email-receive"]),
+                "{name} cannot receive mail"
+            );
+            assert_eq!(group.members, strings(members), "{name}");
+        }
 
         assert_eq!(state.dkim_keys.len(), 1);
-        let key = &state.dkim_keys["ed25519-acme"];
+        let key = &state.dkim_keys[SIGNATURE_ID];
         assert_eq!(key.algorithm, "Ed25519");
-        assert_eq!(key.selector, "202501e");
-        assert_eq!(key.domain, "acme.test");
+        assert_eq!(key.selector, SELECTOR);
+        assert_eq!(key.domain, DOMAIN);
 
         let record = format!(
-            "202501e._domainkey.acme.test. TXT \"v=DKIM1; k=ed25519; p={}\"",
+            "{SELECTOR}._domainkey.{DOMAIN}. TXT \"v=DKIM1; k=ed25519; p={}\"",
             key.public_key
         );
         assert!(
@@ -169,11 +247,53 @@ fn setup_twice_is_idempotent() {
 }
 
 #[test]
-fn setup_without_groups_succeeds() {
+fn rendered_internal_directory_setup() {
     for shell in shells() {
-        let mut fixture = fixture(default_options(), State::default(), PASSWORD);
-        set_env(&mut fixture.env, "MAILBOX_GROUPS", "");
-        let run = run_setup(&shell, &fixture.env);
+        let options = Options {
+            directory_is_internal: true,
+            ..default_options()
+        };
+        let fixture = fixture_for(
+            internal_directory_job(),
+            Options {
+                admin_user: "postmaster".to_owned(),
+                ..options
+            },
+            state_with_accounts(),
+            PASSWORD,
+        );
+
+        for run_number in 1..=2 {
+            let run = fixture.run(&shell);
+            assert!(run.succeeded(), "run {run_number}\n{}", run.describe());
+        }
+        let requests = fixture.fake.requests();
+        assert!(
+            !requests.contains(&"POST /api/principal/deploy".to_owned()),
+            "the internal directory needs no /deploy: {requests:?}"
+        );
+
+        let state = fixture.fake.state();
+        assert_eq!(state.principals["globex.test"].kind, "domain");
+        let admin = &state.principals["postmaster"];
+        assert_eq!(admin.kind, "individual");
+        assert_eq!(admin.emails, strings(&["postmaster@globex.test"]));
+        assert_eq!(admin.enabled_permissions, strings(&["email-receive"]));
+        let team = &state.principals["team"];
+        assert_eq!(team.emails, strings(&["team@globex.test"]));
+        assert_eq!(team.enabled_permissions, strings(&["email-receive"]));
+        assert_eq!(team.members, strings(&["dave"]));
+        assert!(state.dkim_keys.contains_key("ed25519-globex.test"));
+    }
+}
+
+#[test]
+fn rendered_tenant_without_groups_succeeds() {
+    // examples/acme.yaml has no mailboxes.groups, so MAILBOX_GROUPS is empty.
+    assert_eq!(acme_job().env_value("MAILBOX_GROUPS"), "");
+    for shell in shells() {
+        let fixture = fixture_for(acme_job(), default_options(), State::default(), PASSWORD);
+        let run = fixture.run(&shell);
         assert!(run.succeeded(), "{}", run.describe());
         assert_eq!(fixture.fake.state().count_of_kind("group"), 0);
         assert_eq!(fixture.fake.state().count_of_kind("individual"), 1);
@@ -185,7 +305,7 @@ fn admin_creation_failure_names_step() {
     for shell in shells() {
         let options = Options {
             faults: Fault::create_principal(
-                "postmaster",
+                ADMIN,
                 &FaultResponse::ManagementError {
                     details: "Failed to write principal".to_owned(),
                     reason: "disk full".to_owned(),
@@ -194,11 +314,11 @@ fn admin_creation_failure_names_step() {
             ..default_options()
         };
         let fixture = fixture(options, state_with_accounts(), PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
-            run.stderr.contains("step 'admin account postmaster'"),
+            run.stderr.contains("step 'admin account admin'"),
             "the failed step is not named\n{}",
             run.describe()
         );
@@ -229,11 +349,11 @@ fn server_error_names_step() {
             ..default_options()
         };
         let fixture = fixture(options, state_with_accounts(), PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
-            run.stderr.contains("step 'dkim key ed25519-acme'"),
+            run.stderr.contains("step 'dkim key ed25519-acme.test'"),
             "{}",
             run.describe()
         );
@@ -249,8 +369,9 @@ fn health_wait_times_out() {
             ..default_options()
         };
         let mut fixture = fixture(options, State::default(), PASSWORD);
-        set_env(&mut fixture.env, "READY_TIMEOUT_SECONDS", "2");
-        let run = run_setup(&shell, &fixture.env);
+        // The rendered wait is minutes long; the timeout path needs seconds.
+        fixture.set("READY_TIMEOUT_SECONDS", "2");
+        let run = fixture.run(&shell);
 
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
@@ -285,7 +406,7 @@ fn health_wait_passes_once_ready() {
             ..default_options()
         };
         let fixture = fixture(options, state_with_accounts(), PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(run.succeeded(), "{}", run.describe());
         assert_eq!(fixture.fake.health_checks(), 3);
@@ -300,7 +421,7 @@ fn wrong_password_fails_with_401() {
             state_with_accounts(),
             b"Wrong-password-55\n",
         );
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
@@ -324,8 +445,8 @@ fn password_trailing_newline_is_sent() {
     for shell in shells() {
         // The server expects the password with its trailing newline, as
         // Stalwart's %{file:...}% macro reads it.
-        let fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let exact = fixture(default_options(), state_with_accounts(), PASSWORD);
+        let run = exact.run(&shell);
         assert!(
             run.succeeded(),
             "the exact file bytes were not accepted\n{}",
@@ -333,8 +454,8 @@ fn password_trailing_newline_is_sent() {
         );
 
         let without_newline = PASSWORD.strip_suffix(b"\n").unwrap();
-        let fixture = fixture_with_password(without_newline);
-        let run = run_setup(&shell, &fixture.env);
+        let trimmed = fixture(default_options(), state_with_accounts(), without_newline);
+        let run = trimmed.run(&shell);
         assert!(
             !run.succeeded(),
             "a password without its newline was accepted\n{}",
@@ -344,53 +465,18 @@ fn password_trailing_newline_is_sent() {
     }
 }
 
-fn fixture_with_password(file_bytes: &[u8]) -> Fixture {
-    fixture(default_options(), state_with_accounts(), file_bytes)
-}
-
-#[test]
-fn oidc_directory_creates_admin_through_deploy() {
-    for shell in shells() {
-        let options = Options {
-            directory_is_internal: false,
-            ..default_options()
-        };
-        let mut fixture = fixture(options, state_with_accounts(), PASSWORD);
-        set_env(&mut fixture.env, "DIRECTORY_IS_INTERNAL", "false");
-        let run = run_setup(&shell, &fixture.env);
-
-        assert!(run.succeeded(), "{}", run.describe());
-        assert!(
-            fixture
-                .fake
-                .requests()
-                .contains(&"POST /api/principal/deploy".to_owned()),
-            "the admin was not created through /deploy: {:?}",
-            fixture.fake.requests()
-        );
-        let admin = &fixture.fake.state().principals["postmaster"];
-        assert_eq!(admin.enabled_permissions, strings(&["email-receive"]));
-
-        let second = run_setup(&shell, &fixture.env);
-        assert!(second.succeeded(), "{}", second.describe());
-    }
-}
-
 #[test]
 fn oidc_directory_rejects_plain_create() {
     for shell in shells() {
         // The fake responds like Stalwart with the OIDC directory, but the
         // environment claims the internal one, so POST /api/principal is used.
-        let options = Options {
-            directory_is_internal: false,
-            ..default_options()
-        };
-        let fixture = fixture(options, state_with_accounts(), PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let mut fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
+        fixture.set("DIRECTORY_IS_INTERNAL", "true");
+        let run = fixture.run(&shell);
 
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
-            run.stderr.contains("step 'admin account postmaster'"),
+            run.stderr.contains("step 'admin account admin'"),
             "{}",
             run.describe()
         );
@@ -410,13 +496,10 @@ fn oidc_directory_rejects_plain_create() {
 #[test]
 fn missing_member_fails_after_other_steps() {
     for shell in shells() {
-        let mut fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
-        set_env(
-            &mut fixture.env,
-            "MAILBOX_GROUPS",
-            "sales sales@acme.test alice carol bob\ninfo info@acme.test dave",
-        );
-        let run = run_setup(&shell, &fixture.env);
+        let mut state = state_with_accounts();
+        state.principals.remove("carol");
+        let fixture = fixture(default_options(), state, PASSWORD);
+        let run = fixture.run(&shell);
 
         assert!(
             !run.succeeded(),
@@ -428,19 +511,18 @@ fn missing_member_fails_after_other_steps() {
             "{}",
             run.describe()
         );
-        assert!(run.stderr.contains("sales:carol"), "{}", run.describe());
-        assert!(run.stderr.contains("info:dave"), "{}", run.describe());
+        assert!(run.stderr.contains("support:carol"), "{}", run.describe());
 
         let state = fixture.fake.state();
         assert_eq!(
-            state.principals["sales"].members,
-            strings(&["alice", "bob"])
+            state.principals["support"].members,
+            strings(&["alice"]),
+            "the members after the missing one were not added"
         );
         assert_eq!(
-            state.principals["sales"].enabled_permissions,
+            state.principals["support"].enabled_permissions,
             strings(&["email-receive"])
         );
-        assert!(state.principals["info"].members.is_empty());
         assert_eq!(
             state.dkim_keys.len(),
             1,
@@ -448,22 +530,15 @@ fn missing_member_fails_after_other_steps() {
         );
 
         // Once the account exists, a rerun adds it and succeeds.
-        drop(run);
-        let rerun_fixture_state = {
-            let mut state = fixture.fake.state();
-            state.add_principal(Principal::new("individual", "carol"));
-            state.add_principal(Principal::new("individual", "dave"));
-            state
-        };
-        let fake = FakeStalwart::start(default_options(), rerun_fixture_state);
-        set_env(&mut fixture.env, "STALWART_URL", &fake.url());
-        let rerun = run_setup(&shell, &fixture.env);
+        let mut rerun_state = fixture.fake.state();
+        rerun_state.add_principal(Principal::new("individual", "carol"));
+        let rerun_fixture = fixture_for(groups_job(), default_options(), rerun_state, PASSWORD);
+        let rerun = rerun_fixture.run(&shell);
         assert!(rerun.succeeded(), "{}", rerun.describe());
         assert_eq!(
-            fake.state().principals["sales"].members,
-            strings(&["alice", "bob", "carol"])
+            rerun_fixture.fake.state().principals["support"].members,
+            strings(&["alice", "carol"])
         );
-        assert_eq!(fake.state().principals["info"].members, strings(&["dave"]));
     }
 }
 
@@ -471,13 +546,14 @@ fn missing_member_fails_after_other_steps() {
 fn existing_principals_get_email_receive() {
     for shell in shells() {
         let mut state = state_with_accounts();
+        state.add_principal(Principal::new("domain", DOMAIN));
         // Created earlier without the permission, as the replaced chart did.
         state.add_principal(Principal::new("group", "sales").with_emails(&["sales@acme.test"]));
-        let mut admin = Principal::new("individual", "postmaster");
+        let mut admin = Principal::new("individual", ADMIN);
         admin.disabled_permissions = strings(&["email-receive"]);
         state.add_principal(admin);
         let fixture = fixture(default_options(), state, PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(run.succeeded(), "{}", run.describe());
         let state = fixture.fake.state();
@@ -489,10 +565,10 @@ fn existing_principals_get_email_receive() {
             state.principals["sales"].members,
             strings(&["alice", "bob"])
         );
-        let admin = &state.principals["postmaster"];
+        let admin = &state.principals[ADMIN];
         assert_eq!(admin.enabled_permissions, strings(&["email-receive"]));
         assert!(admin.disabled_permissions.is_empty());
-        assert_eq!(admin.emails, strings(&["postmaster@acme.test"]));
+        assert_eq!(admin.emails, strings(&["admin@acme.test"]));
     }
 }
 
@@ -502,7 +578,7 @@ fn name_taken_by_other_type_fails() {
         let mut state = state_with_accounts();
         state.add_principal(Principal::new("individual", "sales"));
         let fixture = fixture(default_options(), state, PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
@@ -522,10 +598,10 @@ fn name_taken_by_other_type_fails() {
 fn group_email_taken_fails() {
     for shell in shells() {
         let mut state = state_with_accounts();
-        state
-            .add_principal(Principal::new("individual", "carol").with_emails(&["sales@acme.test"]));
+        state.add_principal(Principal::new("domain", DOMAIN));
+        state.add_principal(Principal::new("individual", "erin").with_emails(&["sales@acme.test"]));
         let fixture = fixture(default_options(), state, PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
@@ -548,20 +624,20 @@ fn dkim_create_race_hides_private_key() {
         // gets fieldAlreadyExists with the private key as "value".
         let mut state = state_with_accounts();
         state.dkim_keys.insert(
-            "ed25519-acme".to_owned(),
-            DkimKey::generate("ed25519-acme", "Ed25519", "acme.test", "202501e", 32),
+            SIGNATURE_ID.to_owned(),
+            DkimKey::generate(SIGNATURE_ID, "Ed25519", DOMAIN, SELECTOR, 32),
         );
         let options = Options {
             faults: vec![Fault::request(
                 "GET",
-                "/api/dkim/ed25519-acme",
+                &format!("/api/dkim/{SIGNATURE_ID}"),
                 FaultResponse::Status(404),
                 Some(1),
             )],
             ..default_options()
         };
         let fixture = fixture(options, state, PASSWORD);
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
 
         assert!(run.succeeded(), "{}", run.describe());
         assert!(
@@ -580,12 +656,14 @@ fn dkim_create_race_hides_private_key() {
 fn rsa_key_record_uses_rsa_tag() {
     for shell in shells() {
         let mut fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
-        set_env(&mut fixture.env, "DKIM_ALGORITHM", "Rsa");
-        set_env(&mut fixture.env, "DKIM_SIGNATURE_ID", "rsa-acme");
-        let run = run_setup(&shell, &fixture.env);
+        // The fixtures render Ed25519; these two variables are what
+        // dns.dkim.algorithm: rsa changes.
+        fixture.set("DKIM_ALGORITHM", "Rsa");
+        fixture.set("DKIM_SIGNATURE_ID", "rsa-acme.test");
+        let run = fixture.run(&shell);
 
         assert!(run.succeeded(), "{}", run.describe());
-        let key = &fixture.fake.state().dkim_keys["rsa-acme"];
+        let key = &fixture.fake.state().dkim_keys["rsa-acme.test"];
         assert_eq!(key.algorithm, "Rsa");
         assert!(
             run.stdout
@@ -609,7 +687,8 @@ fn invalid_input_rejected_before_requests() {
             "sales sales@acme.test $(touch /tmp/pwned)",
         ),
         ("MAILBOX_GROUPS", "sales"),
-        ("DKIM_SIGNATURE_ID", "ed25519.acme"),
+        ("DKIM_SIGNATURE_ID", "ed25519-acme/../test"),
+        ("DKIM_SIGNATURE_ID", "ed25519-acme.test."),
         ("DKIM_ALGORITHM", "ed25519"),
         ("DIRECTORY_IS_INTERNAL", "yes"),
         ("READY_TIMEOUT_SECONDS", "ten"),
@@ -618,8 +697,8 @@ fn invalid_input_rejected_before_requests() {
     for shell in shells() {
         for (key, value) in cases {
             let mut fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
-            set_env(&mut fixture.env, key, value);
-            let run = run_setup(&shell, &fixture.env);
+            fixture.set(key, value);
+            let run = fixture.run(&shell);
 
             assert!(
                 !run.succeeded(),
@@ -650,7 +729,7 @@ fn missing_variable_is_named() {
     for shell in shells() {
         let mut fixture = fixture(default_options(), state_with_accounts(), PASSWORD);
         fixture.env.retain(|(key, _)| key != "ADMIN_PASSWORD_FILE");
-        let run = run_setup(&shell, &fixture.env);
+        let run = fixture.run(&shell);
         assert!(!run.succeeded(), "{}", run.describe());
         assert!(
             run.stderr.contains("ADMIN_PASSWORD_FILE is missing"),
@@ -661,26 +740,50 @@ fn missing_variable_is_named() {
 }
 
 #[test]
-fn scripts_pass_shellcheck() {
+fn rendered_setup_job_mounts_its_files() {
+    for job in [groups_job(), internal_directory_job(), acme_job()] {
+        assert_secret_files_mounted(job);
+    }
+}
+
+#[test]
+fn rendered_scripts_pass_shellcheck() {
     let Some(shellcheck) = find_program("shellcheck") else {
         panic!(
             "shellcheck is not installed: install the Debian package shellcheck, e.g. with scripts/install-test-deps.sh"
         );
     };
-    let directory = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for script in [
-        "templates/scripts/setup.sh",
-        "templates/scripts/dns-publish.sh",
-        "scripts/install-test-deps.sh",
-    ] {
+    let list = render_json(&repository_file("examples/acme.yaml"));
+    let directory = tempfile::tempdir().unwrap();
+    let mut checked = Vec::new();
+    for (component, template) in [("setup", "setup.sh"), ("dns", "dns-publish.sh")] {
+        let rendered = job(&list, component);
+        // The Job embeds the script verbatim: the YAML literal block keeps one
+        // trailing newline.
+        let original =
+            std::fs::read_to_string(repository_file(&format!("templates/scripts/{template}")))
+                .unwrap();
+        assert_eq!(
+            rendered.script.trim_end(),
+            original.trim_end(),
+            "the {component} Job's script differs from templates/scripts/{template}"
+        );
+        let path = directory.path().join(format!("{component}-job.sh"));
+        std::fs::write(&path, &rendered.script).unwrap();
+        checked.push(path);
+    }
+    checked.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-test-deps.sh"));
+
+    for script in checked {
         let output = Command::new(&shellcheck)
             .args(["-s", "sh"])
-            .arg(directory.join(script))
+            .arg(&script)
             .output()
             .unwrap();
         assert!(
             output.status.success(),
-            "shellcheck -s sh {script} reported findings:\n{}{}",
+            "shellcheck -s sh {} reported findings:\n{}{}",
+            script.display(),
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );

@@ -327,6 +327,8 @@ impl Checker<'_> {
         ] {
             if text.is_empty() {
                 self.fail(&keys(path), "is empty", "give a value");
+            } else if text.chars().any(char::is_control) {
+                self.fail(&keys(path), "contains a newline or another control character", "a client ID or claim name is a single line of text");
             } else if let Some(reason) = config_string_problem(text) {
                 self.fail(&keys(path), reason, "Stalwart's config.toml parser cannot carry it; choose another value");
             }

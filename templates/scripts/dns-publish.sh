@@ -56,8 +56,9 @@
 # {"rrsets":[{"name","type","ttl","changetype":"REPLACE","records":[{"content",
 # "disabled"}]}]} returns 204 (PowerDNS 4.7 HTTP API). Stalwart's
 # GET /api/dkim/{id} returns {"data":"<base64 public key>"} or HTTP 404 when the
-# key does not exist (crates/http/src/management/dkim.rs, read at release 0.12.4;
-# not yet rechecked at v0.15.5).
+# key does not exist (crates/http/src/management/dkim.rs, read in the modified
+# 0.15.5 fork tschk/stalwart-lite at commit 056133c8b086, not at the
+# stalwartlabs/stalwart v0.15.5 tag).
 set -eu
 
 readonly PROGRAM=dns-publish
@@ -185,9 +186,11 @@ validate_environment() {
             fail "step 'read environment': DKIM_SELECTOR='$DKIM_SELECTOR' must match [a-z0-9][a-z0-9._-]*"
             ;;
     esac
+    # Stalwart's default id <algorithm>-<domain> contains dots. The id is a URL
+    # path segment, so '/' and a leading, trailing or doubled dot are rejected.
     case $DKIM_SIGNATURE_ID in
-        [!a-z0-9]* | *[!a-z0-9_-]*)
-            fail "step 'read environment': DKIM_SIGNATURE_ID='$DKIM_SIGNATURE_ID' must match [a-z0-9][a-z0-9_-]*"
+        [!a-z0-9]* | *[!a-z0-9._-]* | *. | *..*)
+            fail "step 'read environment': DKIM_SIGNATURE_ID='$DKIM_SIGNATURE_ID' must match [a-z0-9][a-z0-9._-]* without '..' or a trailing dot"
             ;;
     esac
     case $DKIM_KEY_TYPE in

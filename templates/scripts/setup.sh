@@ -47,15 +47,32 @@
 # OIDC directory an account exists after the user's first sign-in.
 #
 # Request and response shapes were checked against the Stalwart source files
-# below. NOTE: the copies read were not the v0.15.5 tag: mod.rs from
-# stalwartlabs/stalwart, principal.rs and the directory files from forks of
-# the 0.13-0.15 code, dkim.rs from the 0.12.4 release. Recheck at v0.15.5.
-#   crates/http/src/management/mod.rs        error objects, tagged "error"
-#   crates/http/src/management/principal.rs  POST /api/principal[/deploy], GET and
-#                                            PATCH /api/principal/{name}
-#   crates/http/src/management/dkim.rs       POST /api/dkim, GET /api/dkim/{id}
-#   crates/directory/src/backend/internal/   field names, PATCH actions, create
-#     mod.rs, manage.rs                      checks and their errors
+# below, read in the fork tschk/stalwart-lite at commit 056133c8b086, whose
+# crates/main/Cargo.toml gives the version 0.15.5. NOTE: that fork is modified
+# and is not the stalwartlabs/stalwart v0.15.5 tag, so recheck at the tag.
+#   crates/http/src/management/mod.rs        error objects tagged "error"
+#                                            (HTTP 200), 404 for a missing
+#                                            resource, 401 for a failed login
+#   crates/http/src/management/principal.rs  POST /api/principal[/deploy] (only
+#                                            /deploy skips the directory check
+#                                            for individuals), GET and PATCH
+#                                            /api/principal/{name}
+#   crates/http/src/management/dkim.rs       POST /api/dkim {id, algorithm
+#                                            Ed25519|Rsa, domain, selector},
+#                                            fieldAlreadyExists with the private
+#                                            key as value; GET /api/dkim/{id}
+#                                            returns {"data":"<base64>"} or 404
+#   crates/directory/src/backend/internal/   field names, PATCH actions set,
+#     mod.rs, manage.rs                      addItem and removeItem, the order
+#                                            of the create checks (name, members,
+#                                            roles, permissions, e-mails, domain)
+#   crates/directory/src/core/principal.rs   GET returns "type" and the fields;
+#                                            a principal holds one grant per
+#                                            permission, so addItem to
+#                                            enabledPermissions also clears a
+#                                            disabled email-receive
+#   crates/common/src/config/smtp/auth.rs    signature ids are read by prefix and
+#                                            suffix, so they may contain dots
 # Management errors come back with HTTP 200 and a body such as
 # {"error":"fieldAlreadyExists","field":"name","value":"sales"}. Success is
 # {"data":...}. A missing DKIM key is HTTP 404, a wrong password HTTP 401.
@@ -138,6 +155,18 @@ validate_email() {
     validate_domain "$name (domain part)" "${value#*@}"
 }
 
+# Checks DKIM_SIGNATURE_ID. Dots are allowed because Stalwart's own default id
+# is <algorithm>-<domain>, and Stalwart finds its keys signature.<id>.* by
+# prefix and suffix, so an id may contain dots. The id is also a URL path
+# segment, so '/' and a leading, trailing or doubled dot are rejected.
+validate_signature_id() {
+    case $DKIM_SIGNATURE_ID in
+        [!a-z0-9]* | *[!a-z0-9._-]* | *. | *..*)
+            fail "step 'read environment': DKIM_SIGNATURE_ID='$DKIM_SIGNATURE_ID' must match [a-z0-9][a-z0-9._-]* without '..' or a trailing dot"
+            ;;
+    esac
+}
+
 validate_environment() {
     for variable in STALWART_URL ADMIN_USER ADMIN_PASSWORD_FILE DOMAIN ADMIN_ACCOUNT \
         ADMIN_EMAIL DIRECTORY_IS_INTERNAL DKIM_ALGORITHM DKIM_SELECTOR DKIM_SIGNATURE_ID; do
@@ -183,12 +212,7 @@ validate_environment() {
         *) fail "step 'read environment': DKIM_ALGORITHM='$DKIM_ALGORITHM' must be Ed25519 or Rsa" ;;
     esac
     validate_name DKIM_SELECTOR "$DKIM_SELECTOR"
-    # The id becomes part of the setting keys signature.<id>.*, so it must not contain a dot.
-    case $DKIM_SIGNATURE_ID in
-        [!a-z0-9]* | *[!a-z0-9_-]*)
-            fail "step 'read environment': DKIM_SIGNATURE_ID='$DKIM_SIGNATURE_ID' must match [a-z0-9][a-z0-9_-]*"
-            ;;
-    esac
+    validate_signature_id
 
     READY_TIMEOUT_SECONDS=${READY_TIMEOUT_SECONDS:-300}
     case $READY_TIMEOUT_SECONDS in

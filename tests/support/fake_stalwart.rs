@@ -1,9 +1,10 @@
 //! A local fake of the Stalwart 0.15 management API endpoints that the setup and
 //! DNS scripts call, listening on 127.0.0.1 with a port the OS picks.
 //!
-//! Its responses follow these Stalwart source files. NOTE: the copies read were
-//! not the v0.15.5 tag: `mod.rs` from stalwartlabs/stalwart, `principal.rs` and
-//! the directory files from forks of the 0.13-0.15 code, `dkim.rs` from 0.12.4.
+//! Its responses follow these Stalwart source files, read in the fork
+//! tschk/stalwart-lite at commit 056133c8b086, whose crates/main/Cargo.toml
+//! gives the version 0.15.5. NOTE: that fork is modified and is not the
+//! stalwartlabs/stalwart v0.15.5 tag.
 //! - `crates/http/src/management/mod.rs`: management errors are HTTP 200 with a
 //!   body tagged `error` (`fieldAlreadyExists` with `field` and `value`,
 //!   `fieldMissing`, `notFound` with `item`, `unsupported` with `details`,
@@ -15,6 +16,9 @@
 //! - `crates/directory/src/backend/internal/manage.rs`: the order of the create
 //!   checks (name taken, members, permissions, e-mail taken, e-mail domain) and
 //!   the PATCH actions `set`, `addItem`, `removeItem`.
+//! - `crates/directory/src/core/principal.rs`: a principal holds one grant per
+//!   permission, so adding a permission to one of `enabledPermissions` and
+//!   `disabledPermissions` takes it out of the other.
 //! - `crates/http/src/management/dkim.rs`: `POST /api/dkim` stores the key under
 //!   `id` (default `<algorithm>-<domain>`), and answers `fieldAlreadyExists`
 //!   with the existing private key as `value`; `GET /api/dkim/{id}` returns
@@ -565,13 +569,16 @@ fn create_principal(shared: &mut Shared, body: &Value, deploy: bool) -> Response
                     &format!("Permission {permission:?} is invalid"),
                 );
             }
-            let list = if field == "enabledPermissions" {
-                &mut principal.enabled_permissions
+            // The first list that names a permission decides its grant.
+            if principal.enabled_permissions.contains(&permission)
+                || principal.disabled_permissions.contains(&permission)
+            {
+                continue;
+            }
+            if field == "enabledPermissions" {
+                principal.enabled_permissions.push(permission);
             } else {
-                &mut principal.disabled_permissions
-            };
-            if !list.contains(&permission) {
-                list.push(permission);
+                principal.disabled_permissions.push(permission);
             }
         }
     }
@@ -731,6 +738,12 @@ fn apply_change(
         "addItem" => {
             if !list.iter().any(|item| item == value) {
                 list.push(value.to_owned());
+            }
+            // One grant per permission: granting removes a denial and the reverse.
+            match field {
+                "enabledPermissions" => principal.disabled_permissions.retain(|item| item != value),
+                "disabledPermissions" => principal.enabled_permissions.retain(|item| item != value),
+                _ => {}
             }
         }
         "removeItem" => list.retain(|item| item != value),

@@ -6,4 +6,5 @@
 pub mod fake_stalwart;
 pub mod http;
 pub mod powerdns;
+pub mod rendered;
 pub mod script;

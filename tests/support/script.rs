@@ -1,11 +1,11 @@
 //! Runs a Job script the way the rendered Job does:
 //! `command: ["/bin/sh", "-c", <script>, "<job name>"]`.
 //!
-//! The script text and the environment are inputs, so a test can take them from
-//! the rendered Job instead of the files in templates/scripts/.
+//! The script text and the environment are inputs; the tests take both from
+//! the rendered Job (`support::rendered`).
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,15 +50,6 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
         .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
         .map(|directory| directory.join(name))
         .find(|candidate| candidate.is_file())
-}
-
-/// Reads a script from templates/scripts/.
-pub fn template_script(file_name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("templates/scripts")
-        .join(file_name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
 
 /// The outcome of one script run.
