@@ -50,7 +50,7 @@ const RELEASE_NAME: &str = "release-name";
 /// The release name when neither a parameter nor `ARGOCD_ENV_RELEASE_NAME` sets one.
 const DEFAULT_RELEASE_NAME: &str = "stalwart";
 
-/// The render that the Argo CD environment asks for.
+/// The render that the Argo CD environment requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginRequest {
     pub namespace: Option<String>,
@@ -239,10 +239,10 @@ fn check_inside(inputs: &[Input], cwd: &Path, root: &Path) -> Vec<String> {
             problems.push(format!("values file {} is an absolute path; give a path relative to the Application's source directory", path.display()));
             continue;
         }
-        if let Ok(resolved) = cwd.join(path).canonicalize() {
-            if !resolved.starts_with(&root) {
-                problems.push(format!("values file {} resolves outside the repository ({})", path.display(), root.display()));
-            }
+        if let Ok(resolved) = cwd.join(path).canonicalize()
+            && !resolved.starts_with(&root)
+        {
+            problems.push(format!("values file {} resolves outside the repository ({})", path.display(), root.display()));
         }
     }
     problems
@@ -268,6 +268,7 @@ fn environment() -> (BTreeMap<String, String>, Vec<String>) {
 }
 
 /// Runs the plugin's generate command: renders the request to stdout.
+#[must_use]
 pub fn generate(printer: &Printer) -> ExitCode {
     let (vars, mut problems) = environment();
     let request = match request_from_env(&vars) {
@@ -313,6 +314,7 @@ pub fn generate(printer: &Printer) -> ExitCode {
 /// directory, or nothing. Argo CD uses the plugin when the output is not
 /// empty. Hidden directories (`.git`) are skipped, and the walk stops
 /// at [`DISCOVER_MAX_DEPTH`] directory levels.
+#[must_use]
 pub fn discover(printer: &Printer) -> ExitCode {
     match find_tenant_file(Path::new(".")) {
         Some(path) => printer.data(&format!("{}\n", path.display())),

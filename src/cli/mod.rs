@@ -48,7 +48,7 @@ pub enum Command {
     Dns(dns::DnsArgs),
     /// Print the default values, or their JSON Schema.
     Values(values::ValuesArgs),
-    /// Argo CD plugin generate command: render from the ARGOCD_APP_*, ARGOCD_ENV_* and PARAM_*
+    /// Argo CD plugin generate command: render from the `ARGOCD_APP_*`, `ARGOCD_ENV_*` and `PARAM_*`
     /// variables to stdout. Running the binary with no arguments under Argo CD does the same.
     #[command(name = "argocd-generate")]
     ArgocdGenerate,

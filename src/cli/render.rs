@@ -108,10 +108,12 @@ pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         printer.message("stalwart-tenant: error: --namespace-from-file-stem needs tenant files: give --tenant FILE or --tenants-dir DIR");
         return ExitCode::from(EXIT_USAGE);
     }
+
     let destination = match &args.output_dir {
         Some(dir) => format!("{} was left unchanged", dir.display()),
         None => "nothing was written to stdout".to_owned(),
     };
+
     let outcome = load_and_render(&args.values);
     let Some(rendered) = outcome.rendered else {
         let summary = format!("error: render failed with {}; {destination}", count_errors(&outcome.diagnostics));
@@ -129,6 +131,7 @@ pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         printer.diagnostics(&outcome.diagnostics, None);
         return printer.data(&output::format(&selected, args.output));
     };
+
     let files = dir::files_for(&selected);
     if let Err(error) = dir::write_dir(output_dir, &files) {
         printer.diagnostics(&outcome.diagnostics, None);

@@ -6,7 +6,7 @@
 //! result goes to `DIR/<file stem>/`, written as one directory swap.
 //!
 //! Tenants render in parallel on a bounded number of worker threads. Each
-//! worker holds one rendered tenant at a time and drops it after writing,
+//! worker keeps one rendered tenant in memory at a time and drops it after writing,
 //! so memory does not grow with the number of tenants. A failing tenant is
 //! reported on stderr with its file name and leaves its previous directory
 //! untouched, and the other tenants are still written.

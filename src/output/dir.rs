@@ -4,7 +4,7 @@
 //! The caller renders everything in memory first. [`write_dir`] writes the
 //! files into a staging directory beside the target and renames it into
 //! place, so a failed render or write never leaves a half-written tree and
-//! files of objects that are no longer rendered disappear. The output holds
+//! files of objects that are no longer rendered disappear. The output contains
 //! no timestamps: the same objects always give byte-identical files.
 
 use std::fmt::Write as _;
