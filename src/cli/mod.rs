@@ -4,11 +4,13 @@
 //! stdout carries data only (manifests, records, schemas); every message
 //! for people goes to stderr.
 
+pub mod argocd;
 mod audit;
 mod dns;
 mod lint;
 mod printer;
 mod render;
+mod tenants;
 mod values;
 
 use std::ffi::OsString;
@@ -46,6 +48,14 @@ pub enum Command {
     Dns(dns::DnsArgs),
     /// Print the default values, or their JSON Schema.
     Values(values::ValuesArgs),
+    /// Argo CD plugin generate command: render from the `ARGOCD_APP_*`, `ARGOCD_ENV_*` and `PARAM_*`
+    /// variables to stdout. Running the binary with no arguments under Argo CD does the same.
+    #[command(name = "argocd-generate")]
+    ArgocdGenerate,
+    /// Argo CD plugin discover command: print the first tenant values file found under the
+    /// current directory (a YAML file with a top-level `domain` key), or nothing.
+    #[command(name = "argocd-discover")]
+    ArgocdDiscover,
 }
 
 /// The flags that build the values, shared by render, lint and dns.
@@ -115,7 +125,14 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs the command line `args` (the first item is the program name).
+///
+/// Without arguments, and with `ARGOCD_APP_NAME` or `ARGOCD_APP_NAMESPACE`
+/// set, the binary runs as the Argo CD plugin's generate command.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    if args.len() <= 1 && argocd::is_plugin_environment() {
+        return argocd::generate(&Printer::new());
+    }
     let matches = match Cli::command().try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
@@ -153,5 +170,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
         Command::Audit(args) => audit::run(args, &printer),
         Command::Values(args) => values::run(args, &printer),
+        Command::ArgocdGenerate => argocd::generate(&printer),
+        Command::ArgocdDiscover => argocd::discover(&printer),
     }
 }

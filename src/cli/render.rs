@@ -1,17 +1,21 @@
-//! `stalwart-tenant render`.
+//! `stalwart-tenant render`: to stdout, into one output directory, or into
+//! one directory per tenant file (see the `tenants` module).
 
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::printer::{count_errors, Printer};
-use super::{ValueArgs, EXIT_INVALID};
+use super::tenants::{self, TenantArgs};
+use super::{ValueArgs, EXIT_INVALID, EXIT_USAGE};
 use crate::diagnostic::Diagnostic;
-use crate::output::{self, Format};
+use crate::output::{self, dir, Format};
 use crate::render::context::RenderOptions;
 use crate::render::templates::TemplateSet;
-use crate::render::{self, Outcome};
-use crate::values;
+use crate::render::{self, Outcome, RenderedObject};
+use crate::values::{self, Input};
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -23,10 +27,16 @@ pub struct RenderArgs {
     /// Print only these objects: KIND/NAME (e.g. StatefulSet/stalwart) or templates/FILE. Repeatable.
     #[arg(long = "show-only", value_name = "KIND/NAME")]
     pub show_only: Vec<String>,
+    /// Write one YAML file per object and a kustomization.yaml into DIR instead of stdout. DIR is
+    /// replaced as a whole, and only if it is missing, empty or written by stalwart-tenant.
+    #[arg(long, value_name = "DIR", env = "STALWART_TENANT_OUTPUT_DIR")]
+    pub output_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub tenants: TenantArgs,
 }
 
-/// Loads the values and renders, collecting every diagnostic.
-pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
+/// Checks the flags that every render needs: the namespace and the release name.
+pub(super) fn check_flags(args: &ValueArgs) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     if let Some(problem) = args.namespace_problem() {
         diagnostics.push(Diagnostic::error(problem));
@@ -37,25 +47,27 @@ pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
             args.release_name
         )));
     }
-    let templates = match &args.templates_dir {
-        Some(dir) => match TemplateSet::with_directory(dir) {
-            Ok(set) => set,
-            Err(error) => {
-                diagnostics.push(Diagnostic::error(format!("cannot read templates from {}: {error}", dir.display())));
-                return Outcome { rendered: None, diagnostics };
-            }
-        },
-        None => TemplateSet::embedded(),
-    };
-    // Unknown keys do not stop the render: the gates, audit and output
-    // checks still run, so one run reports every problem.
-    let (loaded, mut problems) = values::load_all(&args.inputs, &mut std::io::stdin().lock());
-    diagnostics.append(&mut problems);
+    diagnostics
+}
+
+/// Returns the embedded templates, or those of `--templates-dir` over them.
+pub(super) fn load_templates(args: &ValueArgs) -> Result<TemplateSet, Diagnostic> {
+    match &args.templates_dir {
+        Some(dir) => TemplateSet::with_directory(dir)
+            .map_err(|error| Diagnostic::error(format!("cannot read templates from {}: {error}", dir.display()))),
+        None => Ok(TemplateSet::embedded()),
+    }
+}
+
+/// Loads the value layers over the defaults and renders them. Unknown keys
+/// do not stop the render: the gates, audit and output checks still run, so
+/// one run reports every problem (and the render still fails).
+pub(super) fn render_layers(inputs: &[Input], options: &RenderOptions, templates: &TemplateSet, stdin: &mut dyn Read) -> Outcome {
+    let (loaded, mut diagnostics) = values::load_all(inputs, stdin);
     let Some(loaded) = loaded else {
         return Outcome { rendered: None, diagnostics };
     };
-    let options = RenderOptions { release_name: args.release_name.clone(), namespace: args.namespace.clone(), smoke: args.smoke };
-    let mut outcome = render::render(&loaded, &options, &templates);
+    let mut outcome = render::render(&loaded, options, templates);
     if diagnostics.iter().any(Diagnostic::is_error) {
         outcome.rendered = None;
     }
@@ -63,25 +75,78 @@ pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
     Outcome { rendered: outcome.rendered, diagnostics }
 }
 
+/// Loads the values and renders, collecting every diagnostic.
+pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
+    let mut diagnostics = check_flags(args);
+    let templates = match load_templates(args) {
+        Ok(templates) => templates,
+        Err(problem) => {
+            diagnostics.push(problem);
+            return Outcome { rendered: None, diagnostics };
+        }
+    };
+    let options = RenderOptions { release_name: args.release_name.clone(), namespace: args.namespace.clone(), smoke: args.smoke };
+    let mut outcome = render_layers(&args.inputs, &options, &templates, &mut std::io::stdin().lock());
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        outcome.rendered = None;
+    }
+    diagnostics.append(&mut outcome.diagnostics);
+    Outcome { rendered: outcome.rendered, diagnostics }
+}
+
+/// Applies `--show-only`, or returns the error to print when a selector
+/// matched nothing.
+pub(super) fn select_objects<'a>(objects: &'a [RenderedObject], show_only: &[String]) -> Result<Vec<&'a RenderedObject>, Diagnostic> {
+    output::select(objects, show_only).map_err(|unmatched| {
+        let available: Vec<String> = objects.iter().map(|o| format!("{}/{}", o.object.kind, o.object.name)).collect();
+        Diagnostic::error(format!("--show-only {} matched no rendered object", unmatched.join(", ")))
+            .help(format!("rendered objects: {}", available.join(", ")))
+    })
+}
+
 pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
+    if args.output_dir.is_some() && args.output == Format::Json {
+        printer.message("stalwart-tenant: error: --output-dir writes YAML files and cannot be combined with -o json");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    if args.tenants.is_requested() {
+        return tenants::run(args, printer);
+    }
+    if args.tenants.namespace_from_file_stem {
+        printer.message("stalwart-tenant: error: --namespace-from-file-stem needs tenant files: give --tenant FILE or --tenants-dir DIR");
+        return ExitCode::from(EXIT_USAGE);
+    }
+
+    let destination = match &args.output_dir {
+        Some(dir) => format!("{} was left unchanged", dir.display()),
+        None => "nothing was written to stdout".to_owned(),
+    };
+
     let outcome = load_and_render(&args.values);
     let Some(rendered) = outcome.rendered else {
-        let summary = format!("error: render failed with {}; nothing was written to stdout", count_errors(&outcome.diagnostics));
+        let summary = format!("error: render failed with {}; {destination}", count_errors(&outcome.diagnostics));
         printer.diagnostics(&outcome.diagnostics, Some(&summary));
         return ExitCode::from(EXIT_INVALID);
     };
-    let selected = match output::select(&rendered.objects, &args.show_only) {
+    let selected = match select_objects(&rendered.objects, &args.show_only) {
         Ok(selected) => selected,
-        Err(unmatched) => {
-            let available: Vec<String> = rendered.objects.iter().map(|o| format!("{}/{}", o.object.kind, o.object.name)).collect();
-            printer.diagnostics(
-                &[Diagnostic::error(format!("--show-only {} matched no rendered object", unmatched.join(", ")))
-                    .help(format!("rendered objects: {}", available.join(", ")))],
-                Some("error: nothing was written to stdout"),
-            );
+        Err(problem) => {
+            printer.diagnostics(&[problem], Some(&format!("error: {destination}")));
             return ExitCode::from(EXIT_INVALID);
         }
     };
+    let Some(output_dir) = &args.output_dir else {
+        printer.diagnostics(&outcome.diagnostics, None);
+        return printer.data(&output::format(&selected, args.output));
+    };
+
+    let files = dir::files_for(&selected);
+    if let Err(error) = dir::write_dir(output_dir, &files) {
+        printer.diagnostics(&outcome.diagnostics, None);
+        printer.message(&format!("stalwart-tenant: error: {error}"));
+        return ExitCode::from(EXIT_INVALID);
+    }
     printer.diagnostics(&outcome.diagnostics, None);
-    printer.data(&output::format(&selected, args.output))
+    printer.message(&format!("stalwart-tenant: wrote {} objects and {} to {}", selected.len(), dir::KUSTOMIZATION_FILE, output_dir.display()));
+    ExitCode::SUCCESS
 }

@@ -1,6 +1,8 @@
 //! Turning rendered objects into output: the YAML stream, the JSON `v1 List`,
 //! and the `--show-only` filter.
 
+pub mod dir;
+
 use crate::render::RenderedObject;
 
 /// The output format of `render`.

@@ -1,0 +1,301 @@
+//! `render --tenant FILE... --output-dir DIR`: many tenants in one run.
+//!
+//! Each tenant renders from the embedded defaults, then the shared `-f`,
+//! `--set` and `--set-string` layers in command-line order, then its own
+//! file last, so that a tenant file overrides platform-wide settings. The
+//! result goes to `DIR/<file stem>/`, written as one directory swap.
+//!
+//! Tenants render in parallel on a bounded number of worker threads. Each
+//! worker keeps one rendered tenant in memory at a time and drops it after writing,
+//! so memory does not grow with the number of tenants. A failing tenant is
+//! reported on stderr with its file name and leaves its previous directory
+//! untouched, and the other tenants are still written.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsStr;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use clap::Args;
+
+use super::printer::{count_errors, Printer};
+use super::render::{check_flags, load_templates, render_layers, select_objects, RenderArgs};
+use super::{EXIT_INVALID, EXIT_USAGE};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::output::dir;
+use crate::render::context::RenderOptions;
+use crate::render::templates::TemplateSet;
+use crate::values::validate::is_dns_label;
+use crate::values::Input;
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct TenantArgs {
+    /// A tenant values file, rendered into DIR/<file stem>/ over the shared -f/--set layers.
+    /// Repeatable; needs --output-dir.
+    #[arg(long = "tenant", value_name = "FILE", env = "STALWART_TENANT_TENANTS", value_delimiter = ',')]
+    pub files: Vec<PathBuf>,
+    /// Render every *.yaml and *.yml file in this directory (not its subdirectories) as a tenant.
+    #[arg(long, value_name = "DIR", env = "STALWART_TENANT_TENANTS_DIR")]
+    pub tenants_dir: Option<PathBuf>,
+    /// Set each tenant's namespace to its file stem: tenants/acme.yaml renders into namespace acme.
+    #[arg(long, env = "STALWART_TENANT_NAMESPACE_FROM_FILE_STEM")]
+    pub namespace_from_file_stem: bool,
+    /// Maximum number of tenants rendered at the same time [default: the available parallelism].
+    #[arg(short = 'j', long, value_name = "N", env = "STALWART_TENANT_JOBS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+impl TenantArgs {
+    /// Returns whether any tenant file or directory was given.
+    #[must_use]
+    pub fn is_requested(&self) -> bool {
+        !self.files.is_empty() || self.tenants_dir.is_some()
+    }
+}
+
+/// One tenant file and the name of its output directory.
+#[derive(Debug)]
+struct Tenant {
+    path: PathBuf,
+    name: String,
+}
+
+/// Shared state of one multi-tenant run.
+struct Run<'a> {
+    args: &'a RenderArgs,
+    templates: &'a TemplateSet,
+    output_dir: &'a Path,
+    printer: &'a Printer,
+    /// Warnings and notes already printed. Many tenants share the same
+    /// warning (an image pinned by tag only), which is printed once.
+    printed: Mutex<HashSet<String>>,
+}
+
+pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
+    if let Some(problem) = usage_problem(args) {
+        printer.message(&format!("stalwart-tenant: error: {problem}"));
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let Some(output_dir) = &args.output_dir else {
+        printer.message("stalwart-tenant: error: --tenant and --tenants-dir need --output-dir DIR");
+        return ExitCode::from(EXIT_USAGE);
+    };
+    let tenants = match collect_tenants(&args.tenants) {
+        Ok(tenants) => tenants,
+        Err(problems) => {
+            let summary = format!("error: {}; no tenant was rendered", count_errors(&problems));
+            printer.diagnostics(&problems, Some(&summary));
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let mut problems = check_flags(&args.values);
+    let templates = match load_templates(&args.values) {
+        Ok(templates) => Some(templates),
+        Err(problem) => {
+            problems.push(problem);
+            None
+        }
+    };
+    if let Err(error) = std::fs::create_dir_all(output_dir) {
+        problems.push(Diagnostic::error(format!("cannot create the output directory {}: {error}", output_dir.display())));
+    }
+    let Some(templates) = templates.filter(|_| problems.is_empty()) else {
+        let summary = format!("error: {}; no tenant was rendered", count_errors(&problems));
+        printer.diagnostics(&problems, Some(&summary));
+        return ExitCode::from(EXIT_INVALID);
+    };
+
+    let run = Run { args, templates: &templates, output_dir, printer, printed: Mutex::new(HashSet::new()) };
+    let failed = run.render_all(&tenants, worker_count(args.tenants.jobs, tenants.len()));
+    let total = tenants.len();
+    if failed == 0 {
+        printer.message(&format!("stalwart-tenant: rendered {total} tenants into {}", output_dir.display()));
+        ExitCode::SUCCESS
+    } else {
+        printer.message(&format!(
+            "stalwart-tenant: error: {failed} of {total} tenants failed (see above); the other {} were written to {}",
+            total - failed,
+            output_dir.display()
+        ));
+        ExitCode::from(EXIT_INVALID)
+    }
+}
+
+/// Returns the first flag combination that a multi-tenant render rejects.
+fn usage_problem(args: &RenderArgs) -> Option<&'static str> {
+    if args.values.namespace.is_some() {
+        return Some("-n/--namespace sets one namespace and cannot be combined with --tenant or --tenants-dir; use --namespace-from-file-stem");
+    }
+    if args.values.inputs.iter().any(|input| matches!(input, Input::File(path) if path.as_os_str() == "-")) {
+        return Some("-f - (standard input) cannot be combined with --tenant or --tenants-dir: stdin can be read only once");
+    }
+    None
+}
+
+fn worker_count(jobs: Option<u16>, tenants: usize) -> usize {
+    let limit = jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get), usize::from);
+    limit.min(tenants).max(1)
+}
+
+/// Lists the `--tenant` files and the YAML files of `--tenants-dir`, and
+/// rejects stems that cannot name a directory or that two files share.
+fn collect_tenants(args: &TenantArgs) -> Result<Vec<Tenant>, Vec<Diagnostic>> {
+    let mut paths = args.files.clone();
+    if let Some(tenants_dir) = &args.tenants_dir {
+        paths.extend(list_tenant_files(tenants_dir)?);
+    }
+    let mut problems = Vec::new();
+    let mut tenants = Vec::with_capacity(paths.len());
+    let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for path in paths {
+        let Some(name) = path.file_stem().and_then(OsStr::to_str).filter(|stem| is_directory_name(stem)) else {
+            problems.push(
+                Diagnostic::error(format!("tenant file {} has no usable file stem for its output directory", path.display()))
+                    .help("name tenant files with ASCII letters, digits, `.`, `_` and `-`, not starting with `.`, such as acme.yaml"),
+            );
+            continue;
+        };
+        if let Some(first) = by_name.get(name) {
+            problems.push(Diagnostic::error(format!(
+                "tenant files {} and {} would both render into the directory {name}",
+                first.display(),
+                path.display()
+            )));
+            continue;
+        }
+        by_name.insert(name.to_owned(), path.clone());
+        tenants.push(Tenant { name: name.to_owned(), path });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if tenants.is_empty() {
+        let place = args.tenants_dir.as_ref().map_or_else(String::new, |dir| format!(" in {}", dir.display()));
+        return Err(vec![Diagnostic::error(format!("no tenant files found{place}")).help("tenant files end in .yaml or .yml")]);
+    }
+    Ok(tenants)
+}
+
+fn list_tenant_files(tenants_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let cannot_read = |error: std::io::Error| vec![Diagnostic::error(format!("cannot read the tenants directory {}: {error}", tenants_dir.display()))];
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(tenants_dir).map_err(cannot_read)? {
+        let entry = entry.map_err(cannot_read)?;
+        let path = entry.path();
+        let is_yaml = path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml");
+        let is_hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if is_yaml && !is_hidden && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Accepts ASCII letters, digits, `.`, `_` and `-`, not starting with `.`.
+fn is_directory_name(stem: &str) -> bool {
+    !stem.is_empty() && !stem.starts_with('.') && stem.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+impl Run<'_> {
+    /// Renders every tenant on `workers` threads and returns how many failed.
+    fn render_all(&self, tenants: &[Tenant], workers: usize) -> usize {
+        let next = AtomicUsize::new(0);
+        let failed = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    while let Some(tenant) = tenants.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        if !self.render_tenant(tenant) {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        failed.into_inner()
+    }
+
+    /// Renders one tenant into its directory and reports the outcome.
+    /// Returns whether it succeeded.
+    fn render_tenant(&self, tenant: &Tenant) -> bool {
+        let target = self.output_dir.join(&tenant.name);
+        let unchanged = format!("{} was left unchanged", target.display());
+        let mut diagnostics = Vec::new();
+        let namespace = self.args.tenants.namespace_from_file_stem.then(|| tenant.name.clone());
+        if namespace.is_some() && !is_dns_label(&tenant.name) {
+            diagnostics.push(
+                Diagnostic::error(format!("the file stem {:?} is not a valid namespace, so --namespace-from-file-stem cannot use it", tenant.name))
+                    .help("rename the file to a DNS-1123 label (lowercase letters, digits and `-`) followed by .yaml"),
+            );
+            return self.report_failure(tenant, &diagnostics, &unchanged);
+        }
+
+        let mut inputs = self.args.values.inputs.clone();
+        inputs.push(Input::File(tenant.path.clone()));
+        let options = RenderOptions { release_name: self.args.values.release_name.clone(), namespace, smoke: self.args.values.smoke };
+        let outcome = render_layers(&inputs, &options, self.templates, &mut std::io::empty());
+        diagnostics.extend(outcome.diagnostics);
+        let Some(rendered) = outcome.rendered else {
+            return self.report_failure(tenant, &diagnostics, &unchanged);
+        };
+        let files = match select_objects(&rendered.objects, &self.args.show_only) {
+            Ok(selected) => dir::files_for(&selected),
+            Err(problem) => {
+                diagnostics.push(problem);
+                return self.report_failure(tenant, &diagnostics, &unchanged);
+            }
+        };
+        drop(rendered);
+        if let Err(error) = dir::write_dir(&target, &files) {
+            diagnostics.push(Diagnostic::error(error.to_string()));
+            return self.report_failure(tenant, &diagnostics, &unchanged);
+        }
+        self.report_warnings(tenant, &diagnostics);
+        true
+    }
+
+    fn report_failure(&self, tenant: &Tenant, diagnostics: &[Diagnostic], unchanged: &str) -> bool {
+        let summary = format!("error: tenant {}: render failed with {}; {unchanged}", tenant.path.display(), count_errors(diagnostics));
+        self.printer.diagnostics(diagnostics, Some(&summary));
+        false
+    }
+
+    /// Prints the warnings and notes of a successful tenant that no earlier
+    /// tenant printed.
+    fn report_warnings(&self, tenant: &Tenant, diagnostics: &[Diagnostic]) {
+        let fresh: Vec<Diagnostic> = {
+            let mut printed = self.printed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            diagnostics.iter().filter(|d| d.severity != Severity::Error && printed.insert(d.to_string())).cloned().collect()
+        };
+        if !fresh.is_empty() {
+            let summary = format!("tenant {}: rendered with warnings (each one is printed only for the first tenant that has it)", tenant.path.display());
+            self.printer.diagnostics(&fresh, Some(&summary));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_name_rules() {
+        assert!(is_directory_name("acme"));
+        assert!(is_directory_name("acme.example_2-b"));
+        assert!(!is_directory_name(""));
+        assert!(!is_directory_name(".hidden"));
+        assert!(!is_directory_name("a b"));
+        assert!(!is_directory_name("ümlaut"));
+    }
+
+    #[test]
+    fn worker_count_is_bounded_by_tenants() {
+        assert_eq!(worker_count(Some(8), 3), 3);
+        assert_eq!(worker_count(Some(2), 300), 2);
+        assert_eq!(worker_count(None, 0), 1);
+    }
+}
