@@ -47,6 +47,13 @@ fn expression_verdicts() {
             Some("retry_num==1"),
         ),
         ("a != b", &[], None),
+        ("rcpt_domain == 'x' &&", &[ProblemKind::MissingOperand], None),
+        ("1 +", &[ProblemKind::MissingOperand], None),
+        ("(== b)", &[ProblemKind::MissingOperand], None),
+        ("a && || b", &[ProblemKind::MissingOperand], None),
+        ("!a && -b", &[], None),
+        ("a - -1", &[], None),
+        ("f() && g(a, b)", &[], None),
         ("a >= 1", &[], None),
         ("a <= 1", &[], None),
         ("a > 1 && b < 2 || !c", &[], None),
@@ -214,13 +221,13 @@ fn config_finding_display() {
     let findings = audit_config(HAND_WRITTEN_CONFIG).unwrap();
     let report = findings[1].to_string();
     let lines: Vec<&str> = report.lines().collect();
-    assert_eq!(lines[0], "session.ehlo.reject-non-fqdn");
+    assert!(lines[0].starts_with("error: in the expression `session.ehlo.reject-non-fqdn`: "), "{}", lines[0]);
+    assert!(lines[0].contains("single '='"));
     assert_eq!(lines[1], "  --> config.toml:18:30");
-    assert!(lines[2].contains("single '='"));
-    assert_eq!(lines[3], "   | local_port=587");
-    assert_eq!(lines[4], "   |           ^");
-    assert_eq!(lines[5], "  fix: local_port==587");
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[2], "   | local_port=587");
+    assert_eq!(lines[3], "   |           ^");
+    assert_eq!(lines[4], "  = help: write local_port==587");
+    assert_eq!(lines.len(), 5);
 
     let renamed = findings[1].render("exported.toml");
     assert!(renamed.contains("  --> exported.toml:18:30"));

@@ -56,7 +56,7 @@ fn assert_finding(
     let lines: Vec<&str> = report.lines().collect();
     let key_index = lines
         .iter()
-        .position(|line| *line == key)
+        .position(|line| line.starts_with(&format!("error: in the expression `{key}`: ")))
         .unwrap_or_else(|| panic!("no finding for {key}\n{report}"));
 
     let (line, column) = equals_location(text, expression);
@@ -66,8 +66,8 @@ fn assert_finding(
         "wrong location for {key}\n{report}"
     );
 
-    let expression_line = lines[key_index + 3];
-    let caret_line = lines[key_index + 4];
+    let expression_line = lines[key_index + 2];
+    let caret_line = lines[key_index + 3];
     let shown = expression_line
         .find(expression)
         .unwrap_or_else(|| panic!("the expression of {key} is not shown\n{report}"));
@@ -77,8 +77,8 @@ fn assert_finding(
         "the caret is not under the `=` of {key}\n{report}"
     );
     assert_eq!(
-        lines[key_index + 5].trim(),
-        format!("fix: {fix}"),
+        lines[key_index + 4].trim(),
+        format!("= help: write {fix}"),
         "wrong fix for {key}\n{report}"
     );
 }

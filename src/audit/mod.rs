@@ -58,15 +58,14 @@ impl Finding {
     }
 
     fn write_report(&self, out: &mut impl fmt::Write, file_name: &str) -> fmt::Result {
-        writeln!(out, "{}", self.key)?;
+        writeln!(out, "error: in the expression `{}`: {}", self.key, self.problem)?;
         writeln!(out, "  --> {file_name}:{}:{}", self.line, self.column)?;
-        writeln!(out, "  {}", self.problem)?;
 
         let (expression_line, caret_padding) = caret_line(&self.expression, self.offset);
         writeln!(out, "   | {expression_line}")?;
         write!(out, "   | {caret_padding}^")?;
         if let Some(fixed) = &self.fixed {
-            write!(out, "\n  fix: {fixed}")?;
+            write!(out, "\n  = help: write {fixed}")?;
         }
         Ok(())
     }

@@ -87,6 +87,10 @@ pub enum ProblemKind {
     UnclosedDelimiter,
     /// A `)` or `]` without an open `(` or `[` of its kind before it.
     UnmatchedClose,
+    /// A binary operator without a value on one side, such as a trailing
+    /// `&&` or `==` right after `(`: Stalwart cannot parse the expression
+    /// and falls back to the key's built-in default.
+    MissingOperand,
 }
 
 /// One mistake in an expression.
@@ -180,7 +184,97 @@ pub fn tokenize(expression: &str) -> Tokenized {
 
     problems.sort_by_key(|problem| problem.offset);
     tokens.sort_by_key(|token| token.offset);
+    // Operand checks read the token order, which any earlier problem (a
+    // bare `=` swallows the next character) already makes unreliable.
+    if problems.is_empty() {
+        problems.extend(missing_operands(&tokens));
+        problems.sort_by_key(|problem| problem.offset);
+    }
     Tokenized { tokens, problems }
+}
+
+/// What an open delimiter is, for the operand checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Parenthesis,
+    /// The argument list of a function call.
+    Call,
+    Array,
+}
+
+/// Finds binary operators without a value on one side: `a &&`, `(== b)`,
+/// `a && || b`, `f(a,)`. Unary `!` and `-` may stand before a value.
+fn missing_operands(tokens: &[Token]) -> Vec<ExpressionProblem> {
+    let mut problems = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut expect_value = true;
+    // True right after `f(` or `[`, where a close is an empty list.
+    let mut may_close_empty = false;
+    let mut call_pending = false;
+    let mut last_operator: Option<&Token> = None;
+    let missing = |token: &Token, side: &str| ExpressionProblem {
+        kind: ProblemKind::MissingOperand,
+        offset: token.offset,
+        message: format!("`{}` has no value on its {side}; Stalwart cannot parse the expression and uses the built-in default instead", token.text),
+        fixed: None,
+    };
+    for token in tokens {
+        let opened_empty = may_close_empty;
+        may_close_empty = false;
+        match &token.kind {
+            TokenKind::String | TokenKind::Number | TokenKind::Identifier | TokenKind::Macro => expect_value = false,
+            TokenKind::Function => {
+                expect_value = false;
+                call_pending = true;
+                continue;
+            }
+            TokenKind::Operator(Operator::Not) => {}
+            TokenKind::Operator(Operator::Minus) if expect_value => {}
+            TokenKind::Operator(_) => {
+                if expect_value {
+                    problems.push(missing(token, "left"));
+                }
+                expect_value = true;
+                last_operator = Some(token);
+            }
+            TokenKind::OpenParen => {
+                groups.push(if call_pending { Group::Call } else { Group::Parenthesis });
+                may_close_empty = call_pending;
+                expect_value = true;
+            }
+            TokenKind::OpenBracket => {
+                groups.push(Group::Array);
+                may_close_empty = true;
+                expect_value = true;
+            }
+            TokenKind::CloseParen | TokenKind::CloseBracket => {
+                if expect_value && !opened_empty {
+                    if let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
+                        problems.push(missing(operator, "right"));
+                    }
+                }
+                groups.pop();
+                expect_value = false;
+            }
+            TokenKind::Comma => {
+                if expect_value {
+                    if let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
+                        problems.push(missing(operator, "right"));
+                    }
+                }
+                expect_value = true;
+            }
+            TokenKind::Unknown => {}
+        }
+        call_pending = false;
+    }
+    if expect_value && !tokens.is_empty() {
+        if let Some(operator) = last_operator {
+            problems.push(missing(operator, "right"));
+        }
+    }
+    problems.dedup_by_key(|p| p.offset);
+    problems
 }
 
 struct Scanner<'a> {
