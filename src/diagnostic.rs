@@ -38,10 +38,12 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A `--set` flag is named by its whole text, which may be long.
+        let name = make_printable(&self.source.name);
         if self.line == 0 {
-            write!(f, "{}", self.source.name)
+            write!(f, "{name}")
         } else {
-            write!(f, "{}:{}:{}", self.source.name, self.line, self.column)
+            write!(f, "{name}:{}:{}", self.line, self.column)
         }
     }
 }
@@ -120,7 +122,9 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
-        writeln!(f, "{label}: {}", self.message)?;
+        // Messages quote input (keys, file names), which must not be able to
+        // send escape sequences to the terminal.
+        writeln!(f, "{label}: {}", strip_controls(&self.message))?;
         if let Some(location) = &self.location {
             writeln!(f, "  --> {location}")?;
             if let Some(text) = location.source.line(location.line) {
@@ -138,10 +142,10 @@ impl fmt::Display for Diagnostic {
             }
         }
         for line in &self.detail {
-            writeln!(f, "    {line}")?;
+            writeln!(f, "    {}", strip_controls(line))?;
         }
         for help in &self.help {
-            writeln!(f, "  = help: {help}")?;
+            writeln!(f, "  = help: {}", strip_controls(help))?;
         }
         Ok(())
     }
@@ -161,6 +165,13 @@ pub fn make_printable(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// Replaces control characters other than tab with U+FFFD, without
+/// shortening the text.
+#[must_use]
+pub fn strip_controls(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c }).collect()
 }
 
 /// Counts the errors in a list of diagnostics.

@@ -135,7 +135,9 @@ fn name_over_63_characters_is_rejected() {
     let release = "a-very-long-release-name-for-a-tenant-that-goes-on";
     let run = run(&["render", "-f", "examples/acme.yaml", "--release-name", release]);
     assert_failed_cleanly(&run);
-    assert!(run.stderr.contains(&format!("the ConfigMap name {release}-dns-records-required is 71 characters long")), "{}", run.stderr);
+    assert!(run.stderr.contains("render failed with 1 error"), "one error for all names:\n{}", run.stderr);
+    assert!(run.stderr.contains(&format!("the longest is the Job {release}-dns-publish-<hash> (73 characters)")), "{}", run.stderr);
+    assert!(run.stderr.contains("of at most 40 characters"), "{}", run.stderr);
 }
 
 #[test]

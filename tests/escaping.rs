@@ -6,7 +6,8 @@
 //! names the value, or it succeeds. On success the rendered config.toml parses
 //! with Stalwart's dialect, has exactly the keys of a render with a plain
 //! value, and reads the string back unchanged. A backslash or a control character other than a newline
-//! must be rejected, because Stalwart's config parser cannot carry it.
+//! must be rejected, because Stalwart's config parser cannot carry it, and so
+//! must `%{`, which would start a Stalwart macro.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -174,8 +175,11 @@ fn baseline_keys() -> &'static BTreeSet<String> {
     )
 }
 
+/// Backslashes and control characters cannot be written for Stalwart's
+/// parser; `%{` would start a macro that Stalwart expands when it reads the
+/// file, so it is rejected too.
 fn cannot_be_carried(text: &str) -> bool {
-    text.contains('\\') || text.chars().any(|c| c.is_control() && c != '\n')
+    text.contains('\\') || text.contains("%{") || text.chars().any(|c| c.is_control() && c != '\n')
 }
 
 /// Checks the property for one string in one slot.

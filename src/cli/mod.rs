@@ -90,6 +90,8 @@ pub struct ValueArgs {
 impl ValueArgs {
     /// Orders `-f`, `--set` and `--set-string` as they were given.
     fn order_inputs(&mut self, matches: &ArgMatches) {
+        // An empty STALWART_TENANT_NAMESPACE means no namespace, as if unset.
+        self.namespace = self.namespace.take().filter(|namespace| !namespace.is_empty());
         let mut ordered: Vec<(usize, Input)> = Vec::new();
         let mut collect = |id: &str, make: &dyn Fn(usize) -> Input| {
             if let Some(indices) = matches.indices_of(id) {

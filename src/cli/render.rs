@@ -78,6 +78,10 @@ pub(super) fn render_layers(inputs: &[Input], options: &RenderOptions, templates
 /// Loads the values and renders, collecting every diagnostic.
 pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
     let mut diagnostics = check_flags(args);
+    if !diagnostics.is_empty() {
+        // A bad flag would otherwise surface again on every rendered object.
+        return Outcome { rendered: None, diagnostics };
+    }
     let templates = match load_templates(args) {
         Ok(templates) => templates,
         Err(problem) => {

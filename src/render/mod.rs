@@ -266,20 +266,35 @@ fn check_names(tenant: &Tenant, plan: &gates::Plan) -> Vec<Diagnostic> {
         }
     }
     let mut problems = Vec::new();
+    let mut too_long: Vec<(String, usize)> = Vec::new();
+    let mut longest_suffix = 0;
     for (kind, name, extra, starts_with_letter) in checks {
         let length = name.len() + extra;
+        longest_suffix = longest_suffix.max(length.saturating_sub(tenant.fullname.len()));
         let shown = if extra > 0 { format!("{name}-<hash>") } else { name.clone() };
         if length > 63 {
-            problems.push(
-                Diagnostic::error(format!("the {kind} name {shown} is {length} characters long; Kubernetes allows at most 63"))
-                    .help(format!("shorten --release-name or fullnameOverride (now {}, {} characters)", tenant.fullname, tenant.fullname.len())),
-            );
+            too_long.push((format!("{kind} {shown}"), length));
         } else if !is_dns_label(&name) || (starts_with_letter && !name.starts_with(|c: char| c.is_ascii_lowercase())) {
             problems.push(
                 Diagnostic::error(format!("the {kind} name {shown} is not a valid DNS-1123 label{}", if starts_with_letter { " starting with a letter" } else { "" }))
                     .help("use lowercase letters, digits and `-` in --release-name or fullnameOverride, starting with a letter"),
             );
         }
+    }
+    if let Some((longest, length)) = too_long.iter().max_by_key(|(_, length)| *length) {
+        let allowed = 63usize.saturating_sub(longest_suffix);
+        problems.push(
+            Diagnostic::error(format!(
+                "the full name {} ({} characters) makes {} object name{} longer than 63 characters; the longest is the {longest} ({length} characters)",
+                tenant.fullname,
+                tenant.fullname.len(),
+                too_long.len(),
+                if too_long.len() == 1 { "" } else { "s" }
+            ))
+            .help(format!(
+                "stalwart-tenant keeps every name a DNS label of at most 63 characters (Services and Jobs require it); use a --release-name or fullnameOverride of at most {allowed} characters"
+            )),
+        );
     }
     problems
 }

@@ -118,6 +118,11 @@ pub fn load_all(inputs: &[Input], stdin: &mut dyn Read) -> (Option<Loaded>, Vec<
         }
     }
     let can_type = errors.is_empty() && only_unknown_keys;
+    // Report in file order: the walk follows the merged tree, whose order is the defaults'.
+    schema_errors.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.location.as_ref().map(|l| (l.source.name.clone(), l.line, l.column));
+        key(a).cmp(&key(b))
+    });
     errors.extend(schema_errors);
     if !can_type {
         return (None, errors);

@@ -326,9 +326,27 @@ fn describe_yaml_error(error: &serde_saphyr::Error) -> String {
     let text = error.without_snippet().to_string();
     let first = text.lines().next().unwrap_or("invalid YAML").trim();
     // serde-saphyr appends " at line N, column M"; the location is printed separately.
-    match first.find(" at line ") {
-        Some(at) => first[..at].to_owned(),
-        None => first.to_owned(),
+    let message = match first.find(" at line ") {
+        Some(at) => &first[..at],
+        None => first,
+    };
+    // Replace the parser's own vocabulary with what a values file author can act on.
+    if message.contains("budget breached") {
+        let limit = if message.contains("Depth") {
+            "it nests more than 64 levels deep"
+        } else if message.contains("Alias") || message.contains("alias") || message.contains("Anchor") {
+            "its aliases expand too far (a YAML bomb)"
+        } else {
+            "it holds more than the parser's limit of nodes, possibly through aliases (a YAML bomb)"
+        };
+        return format!("the YAML is too large to read: {limit}");
+    }
+    if message.contains("from_str_multiple") {
+        return "a values file holds one YAML document, but this one has several (separated by `---`)".to_owned();
+    }
+    match message.find(", set DuplicateKeyPolicy") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
     }
 }
 

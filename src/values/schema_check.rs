@@ -88,6 +88,18 @@ impl<'a> Walker<'a> {
     /// the node's shape.
     fn walk_alternatives(&mut self, node: &Node, schema: &'a Json, branches: &'a [Json], path: &mut Vec<PathSegment>) {
         let mut closest_branch: Option<Vec<Diagnostic>> = None;
+        // A choice among constants: report the full list at once.
+        let constants: Option<Vec<Vec<Json>>> = branches
+            .iter()
+            .map(|b| {
+                let branch = self.resolve(b);
+                branch.get("const").map(|c| vec![c.clone()]).or_else(|| branch.get("enum").and_then(Json::as_array).cloned())
+            })
+            .collect();
+        if let Some(choices) = constants.map(|lists| lists.concat()) {
+            self.check_choice(node, &choices, path);
+            return;
+        }
         for branch in branches {
             let mut trial = Walker { root: self.root, errors: Vec::new(), unknown_keys: Vec::new() };
             trial.walk(node, branch, path);
@@ -128,10 +140,19 @@ impl<'a> Walker<'a> {
             describe_value(node)
         ))
         .at(Some(node.location.clone()));
-        if let Value::String(found) = &node.value {
-            if let Some(suggestion) = closest(found, names.iter().map(String::as_str)) {
-                diagnostic = diagnostic.help(format!("did you mean `{suggestion}`?"));
+        match &node.value {
+            Value::String(found) => {
+                if let Some(suggestion) = closest(found, names.iter().map(String::as_str)) {
+                    diagnostic = diagnostic.help(format!("did you mean `{suggestion}`?"));
+                }
             }
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                let written = json.to_string();
+                if names.contains(&written) {
+                    diagnostic = diagnostic.help(format!("YAML reads {written} as a number or boolean; quote it: \"{written}\""));
+                }
+            }
+            _ => {}
         }
         self.errors.push(diagnostic);
     }
@@ -236,7 +257,6 @@ fn type_matches(node: &Node, schema: &Json) -> bool {
         | ("string", Value::String(_))
         | ("array", Value::Seq(_))
         | ("object", Value::Map(_)) => true,
-        ("integer", Value::Float(x)) => x.fract() == 0.0 && x.is_finite(),
         _ => false,
     })
 }

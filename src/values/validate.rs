@@ -77,9 +77,10 @@ impl Checker<'_> {
         }
     }
 
+    /// A DKIM selector: one or more DNS labels (RFC 6376 allows dots).
     fn label_name(&mut self, path: &[PathSegment], value: &str) {
-        if !is_dns_label(value) {
-            self.fail(path, format!("is not a valid DNS label: {}", quoted(value)), "use 1 to 63 lowercase letters, digits and hyphens, e.g. stalwart");
+        if value.is_empty() || value.len() > 253 || !value.split('.').all(is_dns_label) {
+            self.fail(path, format!("is not a valid DKIM selector: {}", quoted(value)), "use DNS labels of lowercase letters, digits and hyphens, e.g. stalwart or mail.2026");
         }
     }
 
@@ -90,8 +91,8 @@ impl Checker<'_> {
                     self.fail(path, "must not carry credentials", "put secrets in Secrets, not in URLs");
                 } else if parsed.query().is_some() || parsed.fragment().is_some() {
                     self.fail(path, "must not have a query or fragment", "give the base URL only, e.g. https://auth.acme.example/realms/sme");
-                } else if has_unsafe_text(value) {
-                    self.fail(path, "contains a quote, backslash or control character", "give a plain https URL");
+                } else if has_unsafe_text(value) || value.contains("%{") {
+                    self.fail(path, "contains a quote, backslash, control character or `%{`", "give a plain https URL");
                 }
             }
             Ok(_) => self.fail(path, format!("must be an https URL, found {}", quoted(value)), "e.g. https://auth.acme.example/realms/sme"),
@@ -359,7 +360,16 @@ impl Checker<'_> {
             ("ingress.webmail.annotations", &v.ingress.webmail.annotations),
             ("serviceAccount.annotations", &v.service_account.annotations),
         ];
+        // The API server rejects an object whose annotations total more than
+        // 256 KiB (keys and values); commonAnnotations count on every object.
+        const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
+        let size = |map: &std::collections::BTreeMap<String, String>| map.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+        let common = size(&v.common_annotations);
         for (prefix, map) in annotation_maps {
+            let total = if prefix == "commonAnnotations" { common } else { common + size(map) };
+            if total > MAX_ANNOTATION_BYTES {
+                self.fail(&keys(prefix), format!("makes the annotations {total} bytes long, over the 262144 bytes (256 KiB) the API server accepts"), "keep annotations small; put large data in a ConfigMap");
+            }
             for key in map.keys() {
                 if !is_qualified_name(key) {
                     let mut path = keys(prefix);
@@ -479,7 +489,9 @@ fn quoted(text: &str) -> String {
 /// Returns why `text` cannot be written into a config.toml string, if it cannot.
 #[must_use]
 pub fn config_string_problem(text: &str) -> Option<&'static str> {
-    if text.contains('\\') {
+    if text.contains("%{") {
+        Some("contains `%{`, which starts a Stalwart macro (`%{env:…}%`, `%{file:…}%`, `%{cfg:…}%`) that Stalwart would expand when it reads config.toml")
+    } else if text.contains('\\') {
         Some("contains a backslash")
     } else if text.chars().any(|c| c.is_control() && c != '\n') {
         Some("contains a control character")
@@ -508,6 +520,9 @@ pub fn check_dns_name(name: &str) -> Result<(), &'static str> {
     }
     if labels.iter().any(|l| !is_dns_label(l)) {
         return Err("each label must be 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen");
+    }
+    if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+        return Err("an IP address or an all-numeric top-level domain, not a host name");
     }
     Ok(())
 }
