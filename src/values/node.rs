@@ -321,8 +321,25 @@ pub fn parse_yaml(source: &Arc<SourceText>) -> Result<Node, Vec<ParseProblem>> {
 }
 
 /// Takes the first line of serde-saphyr's message: the rest is its own
-/// snippet, and the caller prints a snippet of its own.
+/// snippet, and the caller prints a snippet of its own. Duplicate keys and
+/// breached parser limits get messages of their own, because serde-saphyr
+/// words them for the programmer who calls it (`set DuplicateKeyPolicy in
+/// Options`, `budget breached: Depth { depth: 65 }`).
 fn describe_yaml_error(error: &serde_saphyr::Error) -> String {
+    let mut original = error;
+    while let serde_saphyr::Error::AliasError { error, .. } | serde_saphyr::Error::WithSnippet { error, .. } = original {
+        original = error;
+    }
+    match original {
+        serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } => {
+            return format!("duplicate key `{key}` in a mapping; each key may appear once");
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => {
+            return "duplicate key in a mapping; each key may appear once".to_owned();
+        }
+        serde_saphyr::Error::Budget { breach, .. } => return describe_budget_breach(breach),
+        _ => {}
+    }
     let text = error.without_snippet().to_string();
     let first = text.lines().next().unwrap_or("invalid YAML").trim();
     // serde-saphyr appends " at line N, column M"; the location is printed separately.
@@ -347,6 +364,25 @@ fn describe_yaml_error(error: &serde_saphyr::Error) -> String {
     match message.find(", set DuplicateKeyPolicy") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+/// Words a breached serde-saphyr limit (its default `Budget`) for the
+/// author of a values file.
+fn describe_budget_breach(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach;
+    match breach {
+        BudgetBreach::Depth { depth } => {
+            format!("the document nests lists and mappings {depth} levels deep, more than the 64 levels a values file may use")
+        }
+        BudgetBreach::Nodes { nodes } => format!(
+            "the document has more than {} values after expanding its aliases; aliases are bounded so that an alias bomb cannot exhaust memory",
+            nodes.saturating_sub(1)
+        ),
+        BudgetBreach::Events { events } => format!("the document has more than {} YAML events, far more than a values file needs", events.saturating_sub(1)),
+        BudgetBreach::Aliases { aliases } => format!("the document uses more than {} aliases (`*name`)", aliases.saturating_sub(1)),
+        BudgetBreach::Anchors { anchors } => format!("the document defines more than {} anchors (`&name`)", anchors.saturating_sub(1)),
+        other => format!("the document is too large or too complex for a values file ({other:?})"),
     }
 }
 
