@@ -27,6 +27,8 @@ fuzz_target!(|data: &[u8]| {
             ProblemKind::UnterminatedString => &['\'', '"'],
             ProblemKind::UnclosedDelimiter => &['(', '['],
             ProblemKind::UnmatchedClose => &[')', ']'],
+            // The first character of the operator that lacks a value.
+            ProblemKind::MissingOperand => &['=', '!', '<', '>', '&', '|', '^', '+', '-', '*', '/'],
         };
         assert!(
             named.is_some_and(|ch| expected.contains(&ch)),

@@ -347,24 +347,10 @@ fn describe_yaml_error(error: &serde_saphyr::Error) -> String {
         Some(at) => &first[..at],
         None => first,
     };
-    // Replace the parser's own vocabulary with what a values file author can act on.
-    if message.contains("budget breached") {
-        let limit = if message.contains("Depth") {
-            "it nests more than 64 levels deep"
-        } else if message.contains("Alias") || message.contains("alias") || message.contains("Anchor") {
-            "its aliases expand too far (a YAML bomb)"
-        } else {
-            "it holds more than the parser's limit of nodes, possibly through aliases (a YAML bomb)"
-        };
-        return format!("the YAML is too large to read: {limit}");
-    }
     if message.contains("from_str_multiple") {
         return "a values file holds one YAML document, but this one has several (separated by `---`)".to_owned();
     }
-    match message.find(", set DuplicateKeyPolicy") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
-    }
+    message.to_owned()
 }
 
 /// Words a breached serde-saphyr limit (its default `Budget`) for the

@@ -319,11 +319,9 @@ impl Checker<'_> {
 
     /// Text written into config.toml strings: Stalwart's parser cannot carry
     /// a backslash reliably, and control characters are never meant. These
-    /// are one-line identifiers, so a line break is rejected too: the config
-    /// template also writes the client ID into a `#` comment, where a line
-    /// break would start a line of TOML. A `%{` would start a Stalwart macro
-    /// (`%{file:/path}%` reads a file into the value), and the dialect has
-    /// no escape for it.
+    /// are one-line identifiers, so a line break is rejected too. A `%{`
+    /// would start a Stalwart macro (`%{file:/path}%` reads a file into the
+    /// value), and the dialect has no escape for it.
     fn config_text(&mut self, v: &Values) {
         for (path, text) in [
             ("keycloak.clientID", &v.keycloak.client_id),
@@ -337,10 +335,6 @@ impl Checker<'_> {
                 self.fail(&keys(path), "contains a newline or another control character", "a client ID or claim name is a single line of text");
             } else if let Some(reason) = config_string_problem(text) {
                 self.fail(&keys(path), reason, "Stalwart's config.toml parser cannot carry it; choose another value");
-            } else if text.contains('\n') {
-                self.fail(&keys(path), "contains a line break", "write the identifier on one line");
-            } else if text.contains("%{") {
-                self.fail(&keys(path), "contains `%{`, which Stalwart expands as a macro such as %{file:/path}%", "write the identifier without `%{`");
             }
         }
     }
