@@ -136,20 +136,24 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
     }
 }
 
-/// Renders one manifest template. Jobs are rendered twice: once to hash
-/// their spec, then again with the hash in their name, because a Job's pod
-/// template is immutable and a changed Job must get a new name.
+/// Stands in for a Job's spec hash while the Job is rendered: upper-case
+/// letters never occur in an object name, so the first occurrence is the
+/// name's suffix.
+const JOB_HASH_PLACEHOLDER: &str = "JOBSPECHASH";
+
+/// Renders one manifest template. A Job's name carries a hash of the Job as
+/// rendered with a placeholder in its name, because a Job's pod template is
+/// immutable and a changed Job must get a new name.
 fn render_template(environment: &minijinja::Environment<'_>, name: &str, config_toml: &str, checksum: &str) -> Result<String, minijinja::Error> {
     let template = environment.get_template(name)?;
-    let render_with = |job_hash: &str| {
-        template.render(minijinja::context! { config_toml => config_toml, config_checksum => checksum, job_hash => job_hash })
-    };
-    let first = render_with("")?;
-    if name.starts_with("job-") {
-        let hash = hex_digest(first.as_bytes());
-        return render_with(&hash[..JOB_HASH_LENGTH]);
+    let is_job = name.starts_with("job-");
+    let job_hash = if is_job { JOB_HASH_PLACEHOLDER } else { "" };
+    let text = template.render(minijinja::context! { config_toml => config_toml, config_checksum => checksum, job_hash => job_hash })?;
+    if is_job {
+        let hash = hex_digest(text.as_bytes());
+        return Ok(text.replacen(JOB_HASH_PLACEHOLDER, &hash[..JOB_HASH_LENGTH], 1));
     }
-    Ok(first)
+    Ok(text)
 }
 
 fn template_error(name: &str, error: &minijinja::Error) -> Diagnostic {

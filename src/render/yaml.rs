@@ -85,9 +85,9 @@ fn write_block(value: &Json, indent: usize, lines: &mut Vec<String>) {
 #[must_use]
 pub fn literal(text: &str, indent: usize) -> String {
     let literal_safe = !text.is_empty()
-        && text.chars().all(|c| c == '\n' || c == '\t' || !needs_escape(c))
-        && !text.contains('\t')
-        && text.lines().all(|line| !line.ends_with(' '));
+        && text.chars().all(|c| c == '\n' || !needs_escape(c))
+        && !text.contains(" \n")
+        && !text.ends_with(' ');
     if !literal_safe {
         return double_quoted(text);
     }
@@ -100,7 +100,10 @@ pub fn literal(text: &str, indent: usize) -> String {
     let body = text.trim_end_matches('\n');
     let indicator = if body.starts_with(' ') || body.starts_with('\n') { indent.to_string() } else { String::new() };
     let pad = " ".repeat(indent);
-    let mut out = format!("|{indicator}{chomping}");
+    let mut out = String::with_capacity(text.len() + text.len() / 8 * indent + 8);
+    out.push('|');
+    out.push_str(&indicator);
+    out.push_str(chomping);
     for line in body.split('\n') {
         out.push('\n');
         if !line.is_empty() {
