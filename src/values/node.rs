@@ -305,7 +305,8 @@ pub struct ParseProblem {
 
 /// Parses one YAML document into a located tree. An empty document is `Null`.
 pub fn parse_yaml(source: &Arc<SourceText>) -> Result<Node, Vec<ParseProblem>> {
-    let options = serde_saphyr::options! {};
+    // Comments are not needed; not keeping them makes parsing faster.
+    let options = serde_saphyr::options! { emit_comments: false };
     let raw: Spanned<RawValue> = match serde_saphyr::from_str_with_options(&source.text, options) {
         Ok(raw) => raw,
         Err(error) => {
