@@ -54,7 +54,7 @@ fn replacement(path: &str) -> Option<&'static str> {
         "domain.primary" => "other.omantel.omani.works",
         "stalwart.generation" => "\"0.15\"",
         "stalwart.hostname" => "smtp.other.example",
-        "stalwart.image.registry" => "ghcr.io",
+        "stalwart.image.registry" | "setupJob.image.registry" => "ghcr.io",
         "stalwart.image.repository" => "example/stalwart",
         "stalwart.image.tag" => "v0.15.4",
         "stalwart.image.digest" | "setupJob.image.digest" => "sha256:0000000000000000000000000000000000000000000000000000000000000000",
@@ -67,7 +67,6 @@ fn replacement(path: &str) -> Option<&'static str> {
         "keycloak.clientSecretName" | "admin.secretName" | "dns.powerdns.apiKeySecretName" => "other-secret",
         "keycloak.oidcExternalSecret.secretStoreRef.name" | "admin.externalSecret.secretStoreRef.name" => "vault",
         "keycloak.oidcExternalSecret.remoteRef.key" | "admin.externalSecret.remoteRef.key" => "other/path",
-        "setupJob.image.registry" => "ghcr.io",
         "setupJob.image.repository" => "example/curl",
         "setupJob.image.tag" => "8.11.0",
         "ingress.webmail.host" => "webmail.other.example",
@@ -120,11 +119,10 @@ fn mutation(path: &str, default: &serde_json::Value, schema: &serde_json::Value)
     }
     // An enum: any other choice.
     let pointer = format!("/properties/{}", path.replace('.', "/properties/"));
-    if let Some(choices) = resolve(schema, &pointer).and_then(|s| s.get("enum").cloned().or_else(|| s.get("oneOf").map(|o| serde_json::Value::Array(o.as_array().unwrap().iter().filter_map(|b| b.get("const").cloned()).collect())))) {
-        if let Some(other) = choices.as_array().and_then(|c| c.iter().find(|c| *c != default)) {
+    if let Some(choices) = resolve(schema, &pointer).and_then(|s| s.get("enum").cloned().or_else(|| s.get("oneOf").map(|o| serde_json::Value::Array(o.as_array().unwrap().iter().filter_map(|b| b.get("const").cloned()).collect()))))
+        && let Some(other) = choices.as_array().and_then(|c| c.iter().find(|c| *c != default)) {
             return other.to_string();
         }
-    }
     match default {
         serde_json::Value::Bool(b) => (!b).to_string(),
         serde_json::Value::Number(n) => (n.as_i64().unwrap() + 1).to_string(),

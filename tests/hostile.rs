@@ -6,6 +6,7 @@
 //! output, read the way kubectl and Stalwart read it. Every run has a
 //! deadline: a run that does not end in time is killed and fails its test.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -117,8 +118,8 @@ fn alias_bomb_rejected() {
     let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..9 {
         let previous = format!("*a{}", level - 1);
-        let items = vec![previous.as_str(); 9].join(", ");
-        text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        let items = [previous.as_str(); 9].join(", ");
+        let _ = writeln!(text, "a{level}: &a{level} [{items}]");
     }
     let run = render_stdin(text.as_bytes());
     assert_rejected(&run, "aliases are bounded");

@@ -125,7 +125,7 @@ fn network_policies_let_jobs_reach_the_admin_api() {
     let selects = |selector: &Value| {
         let match_labels = selector["matchLabels"].as_object().cloned().unwrap_or_default();
         let labels_match = match_labels.iter().all(|(k, v)| job_labels.get(k) == Some(v));
-        let expressions_match = selector["matchExpressions"].as_array().map_or(true, |expressions| {
+        let expressions_match = selector["matchExpressions"].as_array().is_none_or(|expressions| {
             expressions.iter().all(|e| {
                 let value = job_labels.get(e["key"].as_str().unwrap());
                 e["operator"] == "In" && e["values"].as_array().unwrap().iter().any(|v| Some(v) == value)

@@ -228,7 +228,8 @@ fn missing_operands(tokens: &[Token]) -> Vec<ExpressionProblem> {
                 call_pending = true;
                 continue;
             }
-            TokenKind::Operator(Operator::Not) => {}
+            // Unary operators stand before a value.
+            TokenKind::Operator(Operator::Not) | TokenKind::Unknown => {}
             TokenKind::Operator(Operator::Minus) if expect_value => {}
             TokenKind::Operator(_) => {
                 if expect_value {
@@ -248,31 +249,27 @@ fn missing_operands(tokens: &[Token]) -> Vec<ExpressionProblem> {
                 expect_value = true;
             }
             TokenKind::CloseParen | TokenKind::CloseBracket => {
-                if expect_value && !opened_empty {
-                    if let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
+                if expect_value && !opened_empty
+                    && let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
                         problems.push(missing(operator, "right"));
                     }
-                }
                 groups.pop();
                 expect_value = false;
             }
             TokenKind::Comma => {
-                if expect_value {
-                    if let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
+                if expect_value
+                    && let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
                         problems.push(missing(operator, "right"));
                     }
-                }
                 expect_value = true;
             }
-            TokenKind::Unknown => {}
         }
         call_pending = false;
     }
-    if expect_value && !tokens.is_empty() {
-        if let Some(operator) = last_operator {
+    if expect_value && !tokens.is_empty()
+        && let Some(operator) = last_operator {
             problems.push(missing(operator, "right"));
         }
-    }
     problems.dedup_by_key(|p| p.offset);
     problems
 }

@@ -18,6 +18,7 @@ impl Printer {
 
     /// Writes `data` to stdout in one piece. A closed pipe ends the program
     /// quietly with success: the reader chose to stop.
+    #[must_use] 
     pub fn data(&self, data: &str) -> ExitCode {
         let mut stdout = io::stdout().lock();
         match stdout.write_all(data.as_bytes()).and_then(|()| stdout.flush()) {

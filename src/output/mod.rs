@@ -61,7 +61,8 @@ pub fn select<'a>(objects: &'a [RenderedObject], selectors: &[String]) -> Result
         return Ok(objects.iter().collect());
     }
     let matches = |object: &RenderedObject, selector: &str| {
-        if selector.starts_with("templates/") || selector.ends_with(".yaml") {
+        let is_yaml = std::path::Path::new(selector).extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml"));
+        if selector.starts_with("templates/") || is_yaml {
             let wanted = selector.strip_prefix("templates/").unwrap_or(selector);
             return object.source.strip_prefix("templates/").unwrap_or(&object.source) == wanted;
         }

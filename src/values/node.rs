@@ -6,6 +6,7 @@
 //! column that caused it.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -163,7 +164,7 @@ pub fn display_path(path: &[PathSegment]) -> String {
     for segment in path {
         match segment {
             PathSegment::Key(key) if key.contains('.') || key.is_empty() => {
-                out.push_str(&format!("[{}]", serde_json::Value::String(key.clone())));
+                let _ = write!(out, "[{}]", serde_json::Value::String(key.clone()));
             }
             PathSegment::Key(key) => {
                 if !out.is_empty() {
@@ -171,7 +172,9 @@ pub fn display_path(path: &[PathSegment]) -> String {
                 }
                 out.push_str(key);
             }
-            PathSegment::Index(index) => out.push_str(&format!("[{index}]")),
+            PathSegment::Index(index) => {
+                let _ = write!(out, "[{index}]");
+            }
         }
     }
     out

@@ -18,6 +18,7 @@ pub struct Report {
 }
 
 /// Walks `node` against `schema` (whose `$ref`s point into `root`).
+#[must_use] 
 pub fn check(node: &Node, schema: &Json, root: &Json) -> Report {
     let mut walker = Walker { root, errors: Vec::new(), unknown_keys: Vec::new() };
     walker.walk(node, schema, &mut Vec::new());
@@ -174,8 +175,8 @@ impl<'a> Walker<'a> {
     }
 
     fn walk_map(&mut self, node: &Node, schema: &'a Json, path: &mut Vec<PathSegment>) {
-        let Value::Map(entries) = &node.value else { return };
         static EMPTY: std::sync::OnceLock<JsonMap<String, Json>> = std::sync::OnceLock::new();
+        let Value::Map(entries) = &node.value else { return };
         let properties = schema.get("properties").and_then(Json::as_object).unwrap_or_else(|| EMPTY.get_or_init(JsonMap::new));
         let additional = schema.get("additionalProperties");
         for entry in entries {
@@ -188,17 +189,14 @@ impl<'a> Walker<'a> {
                         self.unknown_keys.push(path.clone());
                         let mut diagnostic = Diagnostic::error(format!("unknown key `{}`", display_path(path)))
                             .at(Some(entry.key_location.clone()));
-                        match closest(&entry.key, properties.keys().map(String::as_str)) {
-                            Some(suggestion) => {
-                                let mut suggested = path.clone();
-                                suggested.pop();
-                                suggested.push(PathSegment::Key(suggestion.to_owned()));
-                                diagnostic = diagnostic.help(format!("did you mean `{}`?", display_path(&suggested)));
-                            }
-                            None => {
-                                let known: Vec<&str> = properties.keys().map(String::as_str).collect();
-                                diagnostic = diagnostic.help(format!("valid keys here: {}", known.join(", ")));
-                            }
+                        if let Some(suggestion) = closest(&entry.key, properties.keys().map(String::as_str)) {
+                            let mut suggested = path.clone();
+                            suggested.pop();
+                            suggested.push(PathSegment::Key(suggestion.to_owned()));
+                            diagnostic = diagnostic.help(format!("did you mean `{}`?", display_path(&suggested)));
+                        } else {
+                            let known: Vec<&str> = properties.keys().map(String::as_str).collect();
+                            diagnostic = diagnostic.help(format!("valid keys here: {}", known.join(", ")));
                         }
                         self.errors.push(diagnostic);
                     }
@@ -249,15 +247,17 @@ fn type_matches(node: &Node, schema: &Json) -> bool {
     if names.is_empty() {
         return true;
     }
-    names.iter().any(|name| match (*name, &node.value) {
-        ("null", Value::Null)
-        | ("boolean", Value::Bool(_))
-        | ("integer" | "number", Value::Int(_))
-        | ("number", Value::Float(_))
-        | ("string", Value::String(_))
-        | ("array", Value::Seq(_))
-        | ("object", Value::Map(_)) => true,
-        _ => false,
+    names.iter().any(|name| {
+        matches!(
+            (*name, &node.value),
+            ("null", Value::Null)
+                | ("boolean", Value::Bool(_))
+                | ("integer" | "number", Value::Int(_))
+                | ("number", Value::Float(_))
+                | ("string", Value::String(_))
+                | ("array", Value::Seq(_))
+                | ("object", Value::Map(_))
+        )
     })
 }
 

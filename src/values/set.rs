@@ -186,12 +186,9 @@ pub fn apply(tree: &mut Node, assignment: Assignment) -> Result<(), Diagnostic> 
                     }
                     return Ok(());
                 }
-                let index = match position {
-                    Some(index) => index,
-                    None => {
-                        entries.push(Entry { key: key.clone(), key_location: location.clone(), value: Node::new(Value::Null, location.clone()) });
-                        entries.len() - 1
-                    }
+                let index = if let Some(index) = position { index } else {
+                    entries.push(Entry { key: key.clone(), key_location: location.clone(), value: Node::new(Value::Null, location.clone()) });
+                    entries.len() - 1
                 };
                 node = &mut entries[index].value;
             }

@@ -340,6 +340,9 @@ impl Checker<'_> {
     }
 
     fn labels(&mut self, v: &Values) {
+        // The API server rejects an object whose annotations total more than
+        // 256 KiB (keys and values); commonAnnotations count on every object.
+        const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
         for (key, value) in &v.common_labels {
             let path = [PathSegment::Key("commonLabels".to_owned()), PathSegment::Key(key.clone())];
             if !is_qualified_name(key) {
@@ -363,9 +366,6 @@ impl Checker<'_> {
             ("ingress.webmail.annotations", &v.ingress.webmail.annotations),
             ("serviceAccount.annotations", &v.service_account.annotations),
         ];
-        // The API server rejects an object whose annotations total more than
-        // 256 KiB (keys and values); commonAnnotations count on every object.
-        const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
         let size = |map: &std::collections::BTreeMap<String, String>| map.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
         let common = size(&v.common_annotations);
         for (prefix, map) in annotation_maps {
