@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use stalwart_tenant::audit;
 use stalwart_tenant::render::context::RenderOptions;
 use stalwart_tenant::render::templates::TemplateSet;
@@ -26,21 +26,33 @@ fn load_acme() -> Loaded {
 }
 
 fn acme_options() -> RenderOptions {
-    RenderOptions { release_name: "stalwart".to_owned(), namespace: Some("acme".to_owned()), smoke: false }
+    RenderOptions {
+        release_name: "stalwart".to_owned(),
+        namespace: Some("acme".to_owned()),
+        smoke: false,
+    }
 }
 
 fn bench_load(c: &mut Criterion) {
-    c.bench_function("load values (acme.yaml)", |b| b.iter(|| black_box(load_acme())));
+    c.bench_function("load values (acme.yaml)", |b| {
+        b.iter(|| black_box(load_acme()))
+    });
 }
 
 fn bench_audit(c: &mut Criterion) {
     let loaded = load_acme();
-    let outcome = stalwart_tenant::render::render(&loaded, &acme_options(), &TemplateSet::embedded());
+    let outcome =
+        stalwart_tenant::render::render(&loaded, &acme_options(), &TemplateSet::embedded());
     let Some(rendered) = outcome.rendered else {
-        panic!("examples/acme.yaml does not render: {:?}", outcome.diagnostics);
+        panic!(
+            "examples/acme.yaml does not render: {:?}",
+            outcome.diagnostics
+        );
     };
     let config_toml = rendered.config_toml;
-    c.bench_function("audit config.toml (acme)", |b| b.iter(|| black_box(audit::audit_config(black_box(&config_toml)))));
+    c.bench_function("audit config.toml (acme)", |b| {
+        b.iter(|| black_box(audit::audit_config(black_box(&config_toml))))
+    });
 }
 
 fn bench_render(c: &mut Criterion) {
@@ -50,7 +62,11 @@ fn bench_render(c: &mut Criterion) {
         b.iter(|| {
             let loaded = load_acme();
             let outcome = stalwart_tenant::render::render(&loaded, &options, &templates);
-            assert!(outcome.rendered.is_some(), "the acme render failed: {:?}", outcome.diagnostics);
+            assert!(
+                outcome.rendered.is_some(),
+                "the acme render failed: {:?}",
+                outcome.diagnostics
+            );
             black_box(outcome)
         });
     });

@@ -17,7 +17,10 @@ pub struct SourceText {
 impl SourceText {
     #[must_use]
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        Arc::new(Self { name: name.into(), text: text.into() })
+        Arc::new(Self {
+            name: name.into(),
+            text: text.into(),
+        })
     }
 
     /// Returns line `line` (1-based) without its line break.
@@ -86,7 +89,13 @@ impl Diagnostic {
     }
 
     fn new(severity: Severity, message: impl Into<String>) -> Self {
-        Self { severity, message: message.into(), location: None, help: Vec::new(), detail: Vec::new() }
+        Self {
+            severity,
+            message: message.into(),
+            location: None,
+            help: Vec::new(),
+            detail: Vec::new(),
+        }
     }
 
     #[must_use]
@@ -159,7 +168,13 @@ pub fn make_printable(text: &str) -> String {
     let mut out: String = text
         .chars()
         .take(MAX_CHARS)
-        .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect();
     if text.chars().count() > MAX_CHARS {
         out.push('…');
@@ -171,7 +186,15 @@ pub fn make_printable(text: &str) -> String {
 /// shortening the text.
 #[must_use]
 pub fn strip_controls(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c }).collect()
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Counts the errors in a list of diagnostics.

@@ -109,7 +109,12 @@ pub fn records(inputs: &RecordInputs<'_>) -> Records {
             purpose: "DMARC policy and where aggregate reports go",
         },
     ];
-    Records { domain, mode: values.domain.mode, mail_host: inputs.mail_host.to_owned(), records }
+    Records {
+        domain,
+        mode: values.domain.mode,
+        mail_host: inputs.mail_host.to_owned(),
+        records,
+    }
 }
 
 /// Returns the SPF record text for a policy such as `-all`.
@@ -141,7 +146,11 @@ impl Records {
                 Some(priority) => format!("{priority} {}.", record.value),
                 None => quote_txt(&record.value),
             };
-            let _ = writeln!(out, "{}.\t{}\tIN\t{}\t{value}", record.name, record.ttl, record.record_type);
+            let _ = writeln!(
+                out,
+                "{}.\t{}\tIN\t{}\t{value}",
+                record.name, record.ttl, record.record_type
+            );
         }
         out
     }
@@ -170,7 +179,10 @@ mod tests {
     fn splits_long_txt() {
         let long = "a".repeat(300);
         let quoted = quote_txt(&long);
-        assert_eq!(quoted, format!("\"{}\" \"{}\"", "a".repeat(255), "a".repeat(45)));
+        assert_eq!(
+            quoted,
+            format!("\"{}\" \"{}\"", "a".repeat(255), "a".repeat(45))
+        );
     }
 
     #[test]

@@ -10,10 +10,10 @@
 use crate::diagnostic::Diagnostic;
 use crate::generation::{self, StalwartGeneration};
 use crate::render::context::SMOKE_DOMAIN;
-use crate::values::model::{DomainMode, WebmailMode};
-use crate::values::node::{path, PathSegment};
-use crate::values::validate::check_dns_name;
 use crate::values::Loaded;
+use crate::values::model::{DomainMode, WebmailMode};
+use crate::values::node::{PathSegment, path};
+use crate::values::validate::check_dns_name;
 
 /// The templates, in output order: the order `kubectl apply -f -` creates
 /// objects in, so that Secrets' sources and config exist before the pod.
@@ -78,14 +78,20 @@ pub enum Decision {
     Render,
     /// Not rendered. `note` gives the reason. `tell` is true when the user
     /// must act (create a Secret by hand), so the note is shown even in strict mode.
-    Skip { note: String, tell: bool },
+    Skip {
+        note: String,
+        tell: bool,
+    },
     /// Not rendered because the feature is enabled but misconfigured; the
     /// errors are in [`Plan::diagnostics`].
     Fail,
 }
 
 /// The features the templates treat as on, after the gates.
-#[allow(clippy::struct_excessive_bools, reason = "one flag per optional template, read by the templates")]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "one flag per optional template, read by the templates"
+)]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Features {
     pub service_account: bool,
@@ -116,7 +122,10 @@ pub struct Plan {
 impl Plan {
     #[must_use]
     pub fn decision(&self, template: Template) -> &Decision {
-        self.decisions.iter().find(|(t, _)| *t == template).map_or(&Decision::Fail, |(_, d)| d)
+        self.decisions
+            .iter()
+            .find(|(t, _)| *t == template)
+            .map_or(&Decision::Fail, |(_, d)| d)
     }
 
     #[must_use]
@@ -136,23 +145,32 @@ impl Gates<'_> {
     fn require(&mut self, template: Template, value_path: &str, needed_by: &str, fix: &str) {
         let location = self.loaded.locate(&path(value_path));
         self.diagnostics.push(
-            Diagnostic::error(format!("missing value `{value_path}`, needed by {needed_by}"))
-                .at(location)
-                .help(format!("{fix} (read by templates/{})", template.file())),
+            Diagnostic::error(format!(
+                "missing value `{value_path}`, needed by {needed_by}"
+            ))
+            .at(location)
+            .help(format!("{fix} (read by templates/{})", template.file())),
         );
     }
 
     fn fail_at(&mut self, value_path: &str, message: String, fix: String) {
         let location = self.loaded.locate(&path(value_path));
-        self.diagnostics.push(Diagnostic::error(message).at(location).help(fix));
+        self.diagnostics
+            .push(Diagnostic::error(message).at(location).help(fix));
     }
 
     fn skip(note: impl Into<String>) -> Decision {
-        Decision::Skip { note: note.into(), tell: false }
+        Decision::Skip {
+            note: note.into(),
+            tell: false,
+        }
     }
 
     fn skip_and_tell(note: impl Into<String>) -> Decision {
-        Decision::Skip { note: note.into(), tell: true }
+        Decision::Skip {
+            note: note.into(),
+            tell: true,
+        }
     }
 }
 
@@ -160,7 +178,11 @@ impl Gates<'_> {
 #[must_use]
 pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     let values = &loaded.values;
-    let mut gates = Gates { loaded, smoke, diagnostics: Vec::new() };
+    let mut gates = Gates {
+        loaded,
+        smoke,
+        diagnostics: Vec::new(),
+    };
     let mut features = Features::default();
     let mut decisions: Vec<(Template, Decision)> = Vec::new();
 
@@ -173,7 +195,12 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
                 "smoke mode: domain.primary is not set, so the manifests use the placeholder domain {SMOKE_DOMAIN}"
             )));
         } else {
-            gates.require(Template::ConfigMapConfig, "domain.primary", "every object (host names, config.toml, DNS records)", "set domain.primary: acme.example, or `domain: acme.example`");
+            gates.require(
+                Template::ConfigMapConfig,
+                "domain.primary",
+                "every object (host names, config.toml, DNS records)",
+                "set domain.primary: acme.example, or `domain: acme.example`",
+            );
         }
     }
 
@@ -189,7 +216,10 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     if values.stalwart.replicas != 1 {
         gates.fail_at(
             "stalwart.replicas",
-            format!("stalwart.replicas is {}, but Stalwart's RocksDB store allows a single writer", values.stalwart.replicas),
+            format!(
+                "stalwart.replicas is {}, but Stalwart's RocksDB store allows a single writer",
+                values.stalwart.replicas
+            ),
             "set stalwart.replicas: 1".to_owned(),
         );
     }
@@ -200,7 +230,13 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     features.service_account = values.service_account.create;
     decisions.push((
         Template::ServiceAccount,
-        if values.service_account.create { Decision::Render } else { Gates::skip("serviceAccount.create is false: the pod runs as the existing ServiceAccount") },
+        if values.service_account.create {
+            Decision::Render
+        } else {
+            Gates::skip(
+                "serviceAccount.create is false: the pod runs as the existing ServiceAccount",
+            )
+        },
     ));
 
     secret_gates(&mut gates, &mut features, &mut decisions);
@@ -232,7 +268,11 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     features.network_policy = values.network_policy.enabled;
     decisions.push((
         Template::NetworkPolicy,
-        if values.network_policy.enabled { Decision::Render } else { Gates::skip("networkPolicy.enabled is false") },
+        if values.network_policy.enabled {
+            Decision::Render
+        } else {
+            Gates::skip("networkPolicy.enabled is false")
+        },
     ));
 
     check_mailbox_domains(&mut gates, &domain);
@@ -241,11 +281,21 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     // A template fails when an error was reported for it; the pipeline
     // stops before rendering whenever any error exists, so the per-template
     // decision only matters for the notes.
-    Plan { decisions, features, domain, generation, diagnostics: gates.diagnostics }
+    Plan {
+        decisions,
+        features,
+        domain,
+        generation,
+        diagnostics: gates.diagnostics,
+    }
 }
 
 /// Decides on Keycloak and on the ExternalSecrets for the admin password and the OIDC client secret.
-fn secret_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
+fn secret_gates(
+    gates: &mut Gates<'_>,
+    features: &mut Features,
+    decisions: &mut Vec<(Template, Decision)>,
+) {
     let values = &gates.loaded.values;
     let smoke = gates.smoke;
     // Keycloak, and with it the OIDC client secret.
@@ -290,18 +340,26 @@ fn secret_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut 
             Template::ExternalSecretOidc,
             "keycloak.oidcExternalSecret",
             values.keycloak.oidc_external_secret.enabled,
-            values.keycloak.oidc_external_secret.remote_ref.key.is_empty(),
+            values
+                .keycloak
+                .oidc_external_secret
+                .remote_ref
+                .key
+                .is_empty(),
             &values.keycloak.client_secret_name,
             "oidc",
         )
     };
     features.oidc_external_secret = oidc == Decision::Render;
     decisions.push((Template::ExternalSecretOidc, oidc));
-
 }
 
 /// Decides on the cert-manager Certificate of the mail host.
-fn certificate_gate(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
+fn certificate_gate(
+    gates: &mut Gates<'_>,
+    features: &mut Features,
+    decisions: &mut Vec<(Template, Decision)>,
+) {
     // The Certificate.
     let values = &gates.loaded.values;
     let smoke = gates.smoke;
@@ -313,7 +371,10 @@ fn certificate_gate(gates: &mut Gates<'_>, features: &mut Features, decisions: &
         ))
     } else if certificate.issuer.is_empty() {
         if smoke {
-            Gates::skip_and_tell(format!("smoke mode: stalwart.tls.certificate.issuer is not set, so no Certificate is rendered; the Secret {} must exist", values.stalwart.tls.secret_name))
+            Gates::skip_and_tell(format!(
+                "smoke mode: stalwart.tls.certificate.issuer is not set, so no Certificate is rendered; the Secret {} must exist",
+                values.stalwart.tls.secret_name
+            ))
         } else {
             gates.require(Template::Certificate, "stalwart.tls.certificate.issuer", "the cert-manager Certificate for the mail host", "set stalwart.tls.certificate.issuer: letsencrypt-prod, or stalwart.tls.certificate.enabled: false and create the TLS Secret yourself");
             Decision::Fail
@@ -323,18 +384,23 @@ fn certificate_gate(gates: &mut Gates<'_>, features: &mut Features, decisions: &
     };
     features.certificate = certificate_decision == Decision::Render;
     decisions.push((Template::Certificate, certificate_decision));
-
 }
 
 /// Decides on the web interface: an `HTTPRoute` (gateway mode) or an `Ingress`.
-fn webmail_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut Vec<(Template, Decision)>) {
+fn webmail_gates(
+    gates: &mut Gates<'_>,
+    features: &mut Features,
+    decisions: &mut Vec<(Template, Decision)>,
+) {
     let smoke = gates.smoke;
     // The web interface: HTTPRoute or Ingress.
     let webmail = &gates.loaded.values.ingress.webmail;
     let route = match webmail.mode {
         WebmailMode::Gateway if webmail.parent_ref.name.is_empty() => {
             if smoke {
-                Gates::skip("smoke mode: ingress.webmail.parentRef.name is not set, so no HTTPRoute is rendered")
+                Gates::skip(
+                    "smoke mode: ingress.webmail.parentRef.name is not set, so no HTTPRoute is rendered",
+                )
             } else {
                 gates.require(Template::HttpRoute, "ingress.webmail.parentRef.name", "the HTTPRoute of the web interface (ingress.webmail.mode is gateway)", "set ingress.webmail.parentRef.name to your Gateway's name, or ingress.webmail.mode: ingress or none");
                 Decision::Fail
@@ -358,16 +424,27 @@ fn webmail_gates(gates: &mut Gates<'_>, features: &mut Features, decisions: &mut
     };
     features.ingress = ingress == Decision::Render;
     decisions.push((Template::Ingress, ingress));
-
 }
 
-fn external_secret_gate(gates: &mut Gates<'_>, template: Template, prefix: &str, enabled: bool, key_missing: bool, secret_name: &str, leaf: &str) -> Decision {
+fn external_secret_gate(
+    gates: &mut Gates<'_>,
+    template: Template,
+    prefix: &str,
+    enabled: bool,
+    key_missing: bool,
+    secret_name: &str,
+    leaf: &str,
+) -> Decision {
     if !enabled {
-        return Gates::skip_and_tell(format!("{prefix}.enabled is false: create the Secret {secret_name} yourself"));
+        return Gates::skip_and_tell(format!(
+            "{prefix}.enabled is false: create the Secret {secret_name} yourself"
+        ));
     }
     if key_missing {
         if gates.smoke {
-            return Gates::skip_and_tell(format!("smoke mode: {prefix}.remoteRef.key is not set, so no ExternalSecret is rendered; the Secret {secret_name} must exist"));
+            return Gates::skip_and_tell(format!(
+                "smoke mode: {prefix}.remoteRef.key is not set, so no ExternalSecret is rendered; the Secret {secret_name} must exist"
+            ));
         }
         gates.require(
             template,
@@ -403,9 +480,21 @@ fn dns_job_gate(gates: &mut Gates<'_>, domain: &str) -> Decision {
         return Decision::Fail;
     }
     let missing: Vec<(&str, &str)> = [
-        ("dns.powerdns.apiURL", powerdns.api_url.is_empty(), "set dns.powerdns.apiURL: https://pdns.<platform>/api"),
-        ("dns.powerdns.apiKeySecretName", powerdns.api_key_secret_name.is_empty(), "set dns.powerdns.apiKeySecretName to the Secret that holds the PowerDNS API key"),
-        ("dns.powerdns.zone", powerdns.zone.is_empty(), "set dns.powerdns.zone to the platform zone, e.g. example.net for acme.example.net"),
+        (
+            "dns.powerdns.apiURL",
+            powerdns.api_url.is_empty(),
+            "set dns.powerdns.apiURL: https://pdns.<platform>/api",
+        ),
+        (
+            "dns.powerdns.apiKeySecretName",
+            powerdns.api_key_secret_name.is_empty(),
+            "set dns.powerdns.apiKeySecretName to the Secret that holds the PowerDNS API key",
+        ),
+        (
+            "dns.powerdns.zone",
+            powerdns.zone.is_empty(),
+            "set dns.powerdns.zone to the platform zone, e.g. example.net for acme.example.net",
+        ),
     ]
     .into_iter()
     .filter(|(_, is_missing, _)| *is_missing)
@@ -413,10 +502,22 @@ fn dns_job_gate(gates: &mut Gates<'_>, domain: &str) -> Decision {
     .collect();
     if !missing.is_empty() {
         if gates.smoke {
-            return Gates::skip(format!("smoke mode: {} not set, so the DNS publishing Job is skipped", missing.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", ")));
+            return Gates::skip(format!(
+                "smoke mode: {} not set, so the DNS publishing Job is skipped",
+                missing
+                    .iter()
+                    .map(|(p, _)| *p)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         for (value_path, fix) in missing {
-            gates.require(Template::DnsPublishJob, value_path, "the PowerDNS publishing Job (dns.powerdns.enabled is true)", &format!("{fix}, or set dns.powerdns.enabled: false"));
+            gates.require(
+                Template::DnsPublishJob,
+                value_path,
+                "the PowerDNS publishing Job (dns.powerdns.enabled is true)",
+                &format!("{fix}, or set dns.powerdns.enabled: false"),
+            );
         }
         return Decision::Fail;
     }
@@ -437,7 +538,8 @@ fn check_security_context(gates: &mut Gates<'_>) {
     if context.run_as_non_root && context.run_as_user == 0 {
         gates.fail_at(
             "stalwart.podSecurityContext.runAsUser",
-            "runAsUser is 0 while runAsNonRoot is true: the kubelet refuses to start the container".to_owned(),
+            "runAsUser is 0 while runAsNonRoot is true: the kubelet refuses to start the container"
+                .to_owned(),
             "set stalwart.podSecurityContext.runAsUser: 2000".to_owned(),
         );
     }
@@ -474,9 +576,19 @@ const STANDARD_LABELS: [&str; 5] = [
 ];
 
 fn check_common_labels(gates: &mut Gates<'_>) {
-    let labels: Vec<String> = gates.loaded.values.common_labels.keys().filter(|k| STANDARD_LABELS.contains(&k.as_str())).cloned().collect();
+    let labels: Vec<String> = gates
+        .loaded
+        .values
+        .common_labels
+        .keys()
+        .filter(|k| STANDARD_LABELS.contains(&k.as_str()))
+        .cloned()
+        .collect();
     for key in labels {
-        let location = gates.loaded.locate(&[PathSegment::Key("commonLabels".to_owned()), PathSegment::Key(key.clone())]);
+        let location = gates.loaded.locate(&[
+            PathSegment::Key("commonLabels".to_owned()),
+            PathSegment::Key(key.clone()),
+        ]);
         gates.diagnostics.push(
             Diagnostic::error(format!("commonLabels sets {key}, which the product sets itself and selectors rely on"))
                 .at(location)
@@ -489,24 +601,42 @@ fn check_mailbox_domains(gates: &mut Gates<'_>, domain: &str) {
     let groups = gates.loaded.values.mailboxes.groups.clone();
     for (index, group) in groups.iter().enumerate() {
         if let Some((_, group_domain)) = group.email.split_once('@')
-            && group_domain != domain {
-                let mut location_path = path("mailboxes.groups");
-                location_path.extend([PathSegment::Index(index), PathSegment::Key("email".to_owned())]);
-                let location = gates.loaded.locate(&location_path);
-                gates.diagnostics.push(
+            && group_domain != domain
+        {
+            let mut location_path = path("mailboxes.groups");
+            location_path.extend([
+                PathSegment::Index(index),
+                PathSegment::Key("email".to_owned()),
+            ]);
+            let location = gates.loaded.locate(&location_path);
+            gates.diagnostics.push(
                     Diagnostic::error(format!("group {} has the address {}, outside the tenant domain {domain}", group.name, group.email))
                         .at(location)
                         .help(format!("Stalwart rejects addresses of domains it does not host; use {}@{domain} or a bare local part", group.email.split('@').next().unwrap_or("name"))),
                 );
-            }
+        }
     }
 }
 
 fn check_image_pins(gates: &mut Gates<'_>) {
     let values = &gates.loaded.values;
     for (value_path, digest, image) in [
-        ("stalwart.image.digest", &values.stalwart.image.digest, format!("{}:{}", values.stalwart.image.repository, values.stalwart.image.tag)),
-        ("setupJob.image.digest", &values.setup_job.image.digest, format!("{}:{}", values.setup_job.image.repository, values.setup_job.image.tag)),
+        (
+            "stalwart.image.digest",
+            &values.stalwart.image.digest,
+            format!(
+                "{}:{}",
+                values.stalwart.image.repository, values.stalwart.image.tag
+            ),
+        ),
+        (
+            "setupJob.image.digest",
+            &values.setup_job.image.digest,
+            format!(
+                "{}:{}",
+                values.setup_job.image.repository, values.setup_job.image.tag
+            ),
+        ),
     ] {
         if digest.is_empty() {
             gates.diagnostics.push(Diagnostic::warning(format!(

@@ -7,8 +7,8 @@
 //! against its Kubernetes type, and [`output`] writes the result.
 
 pub mod audit;
-pub mod cli;
 pub mod check;
+pub mod cli;
 pub mod diagnostic;
 pub mod dns;
 pub mod gates;

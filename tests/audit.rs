@@ -47,7 +47,11 @@ fn expression_verdicts() {
             Some("retry_num==1"),
         ),
         ("a != b", &[], None),
-        ("rcpt_domain == 'x' &&", &[ProblemKind::MissingOperand], None),
+        (
+            "rcpt_domain == 'x' &&",
+            &[ProblemKind::MissingOperand],
+            None,
+        ),
         ("1 +", &[ProblemKind::MissingOperand], None),
         ("(== b)", &[ProblemKind::MissingOperand], None),
         ("a && || b", &[ProblemKind::MissingOperand], None),
@@ -221,7 +225,11 @@ fn config_finding_display() {
     let findings = audit_config(HAND_WRITTEN_CONFIG).unwrap();
     let report = findings[1].to_string();
     let lines: Vec<&str> = report.lines().collect();
-    assert!(lines[0].starts_with("error: in the expression `session.ehlo.reject-non-fqdn`: "), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("error: in the expression `session.ehlo.reject-non-fqdn`: "),
+        "{}",
+        lines[0]
+    );
     assert!(lines[0].contains("single '='"));
     assert_eq!(lines[1], "  --> config.toml:18:30");
     assert_eq!(lines[2], "   | local_port=587");

@@ -39,9 +39,15 @@ fn replacement(path: &str) -> Option<&'static str> {
         "commonAnnotations" => "{example.com/owner: mail-team}",
         "stalwart.settings" => "{queue.strategy.route: \"'mx'\"}",
         "stalwart.image.pullSecrets" => "[regcred]",
-        "stalwart.podSecurityContext.sysctls" => "[{name: net.ipv4.tcp_keepalive_time, value: \"300\"}]",
+        "stalwart.podSecurityContext.sysctls" => {
+            "[{name: net.ipv4.tcp_keepalive_time, value: \"300\"}]"
+        }
         "stalwart.containerSecurityContext.dropCapabilities" => "[NET_RAW]",
-        "service.smtp.annotations" | "service.imap.annotations" | "service.web.annotations" | "ingress.webmail.annotations" | "serviceAccount.annotations" => "{example.com/note: x}",
+        "service.smtp.annotations"
+        | "service.imap.annotations"
+        | "service.web.annotations"
+        | "ingress.webmail.annotations"
+        | "serviceAccount.annotations" => "{example.com/note: x}",
         "networkPolicy.gatewayNamespaceLabels" => "{kubernetes.io/metadata.name: other}",
         "networkPolicy.keycloakCIDRs" | "dns.powerdns.apiCIDRs" => "[10.0.0.0/8]",
         "networkPolicy.egress" => "[{namespace: nats, port: 4222, protocol: TCP}]",
@@ -57,16 +63,33 @@ fn replacement(path: &str) -> Option<&'static str> {
         "stalwart.image.registry" | "setupJob.image.registry" => "ghcr.io",
         "stalwart.image.repository" => "example/stalwart",
         "stalwart.image.tag" => "v0.15.4",
-        "stalwart.image.digest" | "setupJob.image.digest" => "sha256:0000000000000000000000000000000000000000000000000000000000000000",
-        "stalwart.resources.requests.cpu" | "stalwart.resources.limits.cpu" | "setupJob.resources.requests.cpu" | "setupJob.resources.limits.cpu" => "\"2\"",
-        "stalwart.resources.requests.memory" | "stalwart.resources.limits.memory" | "setupJob.resources.requests.memory" | "setupJob.resources.limits.memory" => "3Gi",
+        "stalwart.image.digest" | "setupJob.image.digest" => {
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+        }
+        "stalwart.resources.requests.cpu"
+        | "stalwart.resources.limits.cpu"
+        | "setupJob.resources.requests.cpu"
+        | "setupJob.resources.limits.cpu" => "\"2\"",
+        "stalwart.resources.requests.memory"
+        | "stalwart.resources.limits.memory"
+        | "setupJob.resources.requests.memory"
+        | "setupJob.resources.limits.memory" => "3Gi",
         "stalwart.tls.secretName" => "other-tls",
         "stalwart.tls.certificate.issuer" | "ingress.webmail.tls.issuer" => "other-issuer",
-        "stalwart.tls.certificate.duration" | "stalwart.tls.certificate.renewBefore" | "keycloak.timeout" | "keycloak.oidcExternalSecret.refreshInterval" | "admin.externalSecret.refreshInterval" => "7h",
+        "stalwart.tls.certificate.duration"
+        | "stalwart.tls.certificate.renewBefore"
+        | "keycloak.timeout"
+        | "keycloak.oidcExternalSecret.refreshInterval"
+        | "admin.externalSecret.refreshInterval" => "7h",
         "keycloak.realmURL" => "https://auth.other.example/realms/other",
-        "keycloak.clientSecretName" | "admin.secretName" | "dns.powerdns.apiKeySecretName" => "other-secret",
-        "keycloak.oidcExternalSecret.secretStoreRef.name" | "admin.externalSecret.secretStoreRef.name" => "vault",
-        "keycloak.oidcExternalSecret.remoteRef.key" | "admin.externalSecret.remoteRef.key" => "other/path",
+        "keycloak.clientSecretName" | "admin.secretName" | "dns.powerdns.apiKeySecretName" => {
+            "other-secret"
+        }
+        "keycloak.oidcExternalSecret.secretStoreRef.name"
+        | "admin.externalSecret.secretStoreRef.name" => "vault",
+        "keycloak.oidcExternalSecret.remoteRef.key" | "admin.externalSecret.remoteRef.key" => {
+            "other/path"
+        }
         "setupJob.image.repository" => "example/curl",
         "setupJob.image.tag" => "8.11.0",
         "ingress.webmail.host" => "webmail.other.example",
@@ -92,8 +115,16 @@ fn replacement(path: &str) -> Option<&'static str> {
 /// Keys whose only job is to gate: the other value is rejected on purpose,
 /// so the change fails the render instead of changing the output.
 const GATE_ONLY: &[(&str, &str, &str)] = &[
-    ("stalwart.replicas", "2", "must stay 1: RocksDB has a single writer"),
-    ("stalwart.podSecurityContext.unprivilegedPorts", "false", "a non-root Stalwart 0.15 cannot bind ports below 1024 without it"),
+    (
+        "stalwart.replicas",
+        "2",
+        "must stay 1: RocksDB has a single writer",
+    ),
+    (
+        "stalwart.podSecurityContext.unprivilegedPorts",
+        "false",
+        "a non-root Stalwart 0.15 cannot bind ports below 1024 without it",
+    ),
 ];
 
 /// `stalwart.generation` changes nothing while the tag names a 0.15
@@ -105,7 +136,11 @@ fn leaves(value: &serde_json::Value, prefix: &str, out: &mut Vec<(String, serde_
     match value {
         serde_json::Value::Object(map) if !WHOLE_VALUES.contains(&prefix) => {
             for (key, item) in map {
-                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
                 leaves(item, &path, out);
             }
         }
@@ -119,10 +154,24 @@ fn mutation(path: &str, default: &serde_json::Value, schema: &serde_json::Value)
     }
     // An enum: any other choice.
     let pointer = format!("/properties/{}", path.replace('.', "/properties/"));
-    if let Some(choices) = resolve(schema, &pointer).and_then(|s| s.get("enum").cloned().or_else(|| s.get("oneOf").map(|o| serde_json::Value::Array(o.as_array().unwrap().iter().filter_map(|b| b.get("const").cloned()).collect()))))
-        && let Some(other) = choices.as_array().and_then(|c| c.iter().find(|c| *c != default)) {
-            return other.to_string();
-        }
+    if let Some(choices) = resolve(schema, &pointer).and_then(|s| {
+        s.get("enum").cloned().or_else(|| {
+            s.get("oneOf").map(|o| {
+                serde_json::Value::Array(
+                    o.as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|b| b.get("const").cloned())
+                        .collect(),
+                )
+            })
+        })
+    }) && let Some(other) = choices
+        .as_array()
+        .and_then(|c| c.iter().find(|c| *c != default))
+    {
+        return other.to_string();
+    }
     match default {
         serde_json::Value::Bool(b) => (!b).to_string(),
         serde_json::Value::Number(n) => (n.as_i64().unwrap() + 1).to_string(),
@@ -139,7 +188,9 @@ fn resolve<'a>(schema: &'a serde_json::Value, pointer: &str) -> Option<&'a serde
             node = schema.pointer(&reference[1..])?;
         }
         if let Some(branches) = node.get("anyOf").and_then(|a| a.as_array()) {
-            node = branches.iter().find(|b| b.get("$ref").is_some() || b.get("properties").is_some())?;
+            node = branches
+                .iter()
+                .find(|b| b.get("$ref").is_some() || b.get("properties").is_some())?;
             while let Some(reference) = node.get("$ref").and_then(|r| r.as_str()) {
                 node = schema.pointer(&reference[1..])?;
             }
@@ -155,12 +206,22 @@ fn resolve<'a>(schema: &'a serde_json::Value, pointer: &str) -> Option<&'a serde
 fn render(base: &[Input], extra: Option<Input>) -> Result<String, String> {
     let mut inputs = base.to_vec();
     inputs.extend(extra);
-    let loaded = values::load(&inputs, &mut std::io::empty()).map_err(|e| e.iter().map(ToString::to_string).collect::<String>())?;
-    let options = RenderOptions { release_name: "stalwart".to_owned(), namespace: Some("acme".to_owned()), smoke: false };
+    let loaded = values::load(&inputs, &mut std::io::empty())
+        .map_err(|e| e.iter().map(ToString::to_string).collect::<String>())?;
+    let options = RenderOptions {
+        release_name: "stalwart".to_owned(),
+        namespace: Some("acme".to_owned()),
+        smoke: false,
+    };
     let outcome = render::render(&loaded, &options, &TemplateSet::embedded());
     match outcome.rendered {
         Some(rendered) => Ok(rendered.objects.iter().map(|o| o.text.clone()).collect()),
-        None => Err(outcome.diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect()),
+        None => Err(outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect()),
     }
 }
 
@@ -177,8 +238,14 @@ fn every_key_changes_the_output() {
     let bases: Vec<Vec<Input>> = vec![
         vec![Input::File(root.join("examples/acme.yaml"))],
         vec![Input::File(root.join("examples/byo.yaml"))],
-        vec![Input::File(root.join("examples/byo.yaml")), Input::Set("keycloak.tokenValidation=userinfo".to_owned())],
-        vec![Input::File(root.join("examples/acme.yaml")), Input::Set("dns.powerdns.enabled=false".to_owned())],
+        vec![
+            Input::File(root.join("examples/byo.yaml")),
+            Input::Set("keycloak.tokenValidation=userinfo".to_owned()),
+        ],
+        vec![
+            Input::File(root.join("examples/acme.yaml")),
+            Input::Set("dns.powerdns.enabled=false".to_owned()),
+        ],
     ];
     let baselines: Vec<String> = bases.iter().map(|b| render(b, None).unwrap()).collect();
     let mut unread = BTreeMap::new();
@@ -200,23 +267,46 @@ fn every_key_changes_the_output() {
             unread.insert(set, errors);
         }
     }
-    assert!(unread.is_empty(), "these changes did not change any output:\n{unread:#?}");
+    assert!(
+        unread.is_empty(),
+        "these changes did not change any output:\n{unread:#?}"
+    );
 }
 
 #[test]
 fn gate_only_keys_fail_when_changed() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for (path, value, reason) in GATE_ONLY {
-        let result = render(&[Input::File(root.join("examples/acme.yaml"))], Some(Input::Set(format!("{path}={value}"))));
-        assert!(result.is_err(), "{path} ({reason}) should fail the render when changed");
+        let result = render(
+            &[Input::File(root.join("examples/acme.yaml"))],
+            Some(Input::Set(format!("{path}={value}"))),
+        );
+        assert!(
+            result.is_err(),
+            "{path} ({reason}) should fail the render when changed"
+        );
     }
 }
 
 #[test]
 fn generation_matters_for_unversioned_tags() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let base = vec![Input::File(root.join("examples/acme.yaml")), Input::Set("stalwart.image.tag=latest".to_owned())];
+    let base = vec![
+        Input::File(root.join("examples/acme.yaml")),
+        Input::Set("stalwart.image.tag=latest".to_owned()),
+    ];
     let derived = render(&base, None);
-    assert!(derived.as_ref().is_err_and(|e| e.contains("cannot tell the Stalwart version")), "{derived:?}");
-    assert!(render(&base, Some(Input::Set("stalwart.generation=\"0.15\"".to_owned()))).is_ok());
+    assert!(
+        derived
+            .as_ref()
+            .is_err_and(|e| e.contains("cannot tell the Stalwart version")),
+        "{derived:?}"
+    );
+    assert!(
+        render(
+            &base,
+            Some(Input::Set("stalwart.generation=\"0.15\"".to_owned()))
+        )
+        .is_ok()
+    );
 }

@@ -42,8 +42,15 @@ fn example(name: &str) -> PathBuf {
 
 /// Renders `-f examples/acme.yaml -n acme` to stdout.
 fn acme_stream() -> String {
-    let output = stalwart_tenant().args(["render", "-f", "examples/acme.yaml", "-n", "acme"]).output().unwrap();
-    assert!(output.status.success(), "render failed: {}", String::from_utf8_lossy(&output.stderr));
+    let output = stalwart_tenant()
+        .args(["render", "-f", "examples/acme.yaml", "-n", "acme"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -53,14 +60,20 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .unwrap()
         .map(|entry| {
             let entry = entry.unwrap();
-            (entry.file_name().into_string().unwrap(), fs::read(entry.path()).unwrap())
+            (
+                entry.file_name().into_string().unwrap(),
+                fs::read(entry.path()).unwrap(),
+            )
         })
         .collect()
 }
 
 /// Returns the names in `dir`, sorted.
 fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
     names.sort();
     names
 }
@@ -70,14 +83,24 @@ fn kustomization_resources(dir: &Path) -> Vec<String> {
     let value: Value = serde_saphyr::from_str(&text).unwrap();
     assert_eq!(value["apiVersion"], "kustomize.config.k8s.io/v1beta1");
     assert_eq!(value["kind"], "Kustomization");
-    value["resources"].as_array().unwrap().iter().map(|item| item.as_str().unwrap().to_owned()).collect()
+    value["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item.as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Parses a YAML stream into its objects, sorted by kind and name.
 fn objects(stream: &str) -> Vec<Value> {
     let mut objects: Vec<Value> = serde_saphyr::from_multiple(stream).unwrap();
     objects.retain(|object| !object.is_null());
-    objects.sort_by_key(|object| (object["kind"].to_string(), object["metadata"]["name"].to_string()));
+    objects.sort_by_key(|object| {
+        (
+            object["kind"].to_string(),
+            object["metadata"]["name"].to_string(),
+        )
+    });
     objects
 }
 
@@ -85,9 +108,16 @@ fn objects(stream: &str) -> Vec<Value> {
 fn kustomize(dir: &Path) -> String {
     let output = match Command::new("kubectl").arg("kustomize").arg(dir).output() {
         Ok(output) => output,
-        Err(error) => panic!("cannot run kubectl ({error}): these tests need kubectl on PATH to check the kustomization"),
+        Err(error) => panic!(
+            "cannot run kubectl ({error}): these tests need kubectl on PATH to check the kustomization"
+        ),
     };
-    assert!(output.status.success(), "kubectl kustomize {} failed: {}", dir.display(), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "kubectl kustomize {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -96,7 +126,14 @@ fn output_dir_layout() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("acme");
     stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--output-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--output-dir",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -105,24 +142,46 @@ fn output_dir_layout() {
     let mut expected_entries = resources.clone();
     expected_entries.push("kustomization.yaml".to_owned());
     expected_entries.sort();
-    assert_eq!(entries(&out), expected_entries, "the directory holds exactly the listed files");
-    assert_eq!(resources, {
-        let mut sorted = resources.clone();
-        sorted.sort();
-        sorted
-    }, "file names sort in output order");
+    assert_eq!(
+        entries(&out),
+        expected_entries,
+        "the directory holds exactly the listed files"
+    );
+    assert_eq!(
+        resources,
+        {
+            let mut sorted = resources.clone();
+            sorted.sort();
+            sorted
+        },
+        "file names sort in output order"
+    );
     assert_eq!(resources[0], "01-serviceaccount-stalwart.yaml");
 
     let mut joined = String::new();
     for resource in &resources {
         let text = fs::read_to_string(out.join(resource)).unwrap();
-        assert!(text.starts_with("# Source: templates/"), "{resource} starts with its source comment");
-        assert!(!text.lines().any(|line| line == "---"), "{resource} holds one document");
+        assert!(
+            text.starts_with("# Source: templates/"),
+            "{resource} starts with its source comment"
+        );
+        assert!(
+            !text.lines().any(|line| line == "---"),
+            "{resource} holds one document"
+        );
         joined.push_str("---\n");
         joined.push_str(&text);
     }
-    assert_eq!(joined, acme_stream(), "the files joined give the stdout stream");
-    assert_eq!(entries(work.path()), ["acme"], "no staging or old tree is left beside the output");
+    assert_eq!(
+        joined,
+        acme_stream(),
+        "the files joined give the stdout stream"
+    );
+    assert_eq!(
+        entries(work.path()),
+        ["acme"],
+        "no staging or old tree is left beside the output"
+    );
 }
 
 #[test]
@@ -130,12 +189,23 @@ fn kustomize_accepts_output_dir() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("acme");
     stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--output-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--output-dir",
+        ])
         .arg(&out)
         .assert()
         .success();
     let built = kustomize(&out);
-    assert_eq!(objects(&built), objects(&acme_stream()), "kustomize builds the same objects as the stdout render");
+    assert_eq!(
+        objects(&built),
+        objects(&acme_stream()),
+        "kustomize builds the same objects as the stdout render"
+    );
 }
 
 #[test]
@@ -157,7 +227,14 @@ fn second_run_byte_identical() {
     let out = work.path().join("acme");
     let render = || {
         stalwart_tenant()
-            .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--output-dir"])
+            .args([
+                "render",
+                "-f",
+                "examples/acme.yaml",
+                "-n",
+                "acme",
+                "--output-dir",
+            ])
             .arg(&out)
             .assert()
             .success();
@@ -174,19 +251,41 @@ fn stale_files_removed() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("acme");
     stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--output-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--output-dir",
+        ])
         .arg(&out)
         .assert()
         .success();
     fs::write(out.join("99-left-over.yaml"), "kind: ConfigMap\n").unwrap();
 
     stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--show-only", "ServiceAccount/stalwart", "--output-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--show-only",
+            "ServiceAccount/stalwart",
+            "--output-dir",
+        ])
         .arg(&out)
         .assert()
         .success();
-    assert_eq!(entries(&out), ["01-serviceaccount-stalwart.yaml", "kustomization.yaml"]);
-    assert_eq!(kustomization_resources(&out), ["01-serviceaccount-stalwart.yaml"]);
+    assert_eq!(
+        entries(&out),
+        ["01-serviceaccount-stalwart.yaml", "kustomization.yaml"]
+    );
+    assert_eq!(
+        kustomization_resources(&out),
+        ["01-serviceaccount-stalwart.yaml"]
+    );
 }
 
 #[test]
@@ -194,7 +293,14 @@ fn failed_render_keeps_directory() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("acme");
     stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--output-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--output-dir",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -213,7 +319,11 @@ fn failed_render_keeps_directory() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("was left unchanged"), "{stderr}");
     assert_eq!(snapshot(&out), before);
-    assert_eq!(entries(work.path()), ["acme", "broken.yaml"], "no staging tree is left behind");
+    assert_eq!(
+        entries(work.path()),
+        ["acme", "broken.yaml"],
+        "no staging tree is left behind"
+    );
 }
 
 #[test]
@@ -223,21 +333,41 @@ fn foreign_directory_not_replaced() {
     fs::create_dir(&out).unwrap();
     fs::write(out.join("todo.txt"), "keep me\n").unwrap();
     let output = stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--output-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--output-dir",
+        ])
         .arg(&out)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("is not an output directory of stalwart-tenant"), "{stderr}");
-    assert_eq!(fs::read_to_string(out.join("todo.txt")).unwrap(), "keep me\n");
+    assert!(
+        stderr.contains("is not an output directory of stalwart-tenant"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("todo.txt")).unwrap(),
+        "keep me\n"
+    );
 }
 
 #[test]
 fn output_dir_rejects_json() {
     let work = tempfile::tempdir().unwrap();
     stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "-o", "json", "--output-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-o",
+            "json",
+            "--output-dir",
+        ])
         .arg(work.path().join("out"))
         .assert()
         .code(2);
@@ -250,7 +380,11 @@ fn write_tenants(dir: &Path, count: usize) {
     fs::create_dir_all(dir).unwrap();
     for index in 0..count {
         let name = format!("t{index:03}");
-        fs::write(dir.join(format!("{name}.yaml")), acme.replace("acme", &name)).unwrap();
+        fs::write(
+            dir.join(format!("{name}.yaml")),
+            acme.replace("acme", &name),
+        )
+        .unwrap();
     }
 }
 
@@ -271,7 +405,9 @@ fn many_tenants_one_broken() {
         .success();
     let t137_before = snapshot(&out.join("t137"));
 
-    let broken = fs::read_to_string(tenants.join("t137.yaml")).unwrap().replace("keycloak:", "keycloack:");
+    let broken = fs::read_to_string(tenants.join("t137.yaml"))
+        .unwrap()
+        .replace("keycloak:", "keycloack:");
     fs::write(tenants.join("t137.yaml"), broken).unwrap();
     let output = stalwart_tenant()
         .args(["render", "--namespace-from-file-stem", "--tenants-dir"])
@@ -284,36 +420,74 @@ fn many_tenants_one_broken() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(output.stdout.is_empty());
 
-    let error_lines: Vec<&str> = stderr.lines().filter(|line| line.starts_with("stalwart-tenant: error: tenant ")).collect();
+    let error_lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("stalwart-tenant: error: tenant "))
+        .collect();
     assert_eq!(error_lines.len(), 1, "{stderr}");
     assert!(error_lines[0].contains("t137.yaml"), "{stderr}");
-    assert!(stderr.contains("keycloack"), "the error names the unknown key: {stderr}");
+    assert!(
+        stderr.contains("keycloack"),
+        "the error names the unknown key: {stderr}"
+    );
     assert!(stderr.contains("1 of 200 tenants failed"), "{stderr}");
 
     let directories = entries(&out);
-    assert_eq!(directories.len(), 200, "199 new directories and the old t137: {directories:?}");
-    assert_eq!(snapshot(&out.join("t137")), t137_before, "the failed tenant keeps its previous directory");
+    assert_eq!(
+        directories.len(),
+        200,
+        "199 new directories and the old t137: {directories:?}"
+    );
+    assert_eq!(
+        snapshot(&out.join("t137")),
+        t137_before,
+        "the failed tenant keeps its previous directory"
+    );
     for index in (0..200).filter(|index| *index != 137) {
         let dir = out.join(format!("t{index:03}"));
-        assert!(dir.join("kustomization.yaml").is_file(), "{} was written", dir.display());
+        assert!(
+            dir.join("kustomization.yaml").is_file(),
+            "{} was written",
+            dir.display()
+        );
     }
 
-    let t005 = fs::read_to_string(out.join("t005").join("01-serviceaccount-stalwart.yaml")).unwrap();
-    assert!(t005.contains("namespace: t005"), "the namespace is the file stem: {t005}");
+    let t005 =
+        fs::read_to_string(out.join("t005").join("01-serviceaccount-stalwart.yaml")).unwrap();
+    assert!(
+        t005.contains("namespace: t005"),
+        "the namespace is the file stem: {t005}"
+    );
     let certificate = fs::read_dir(out.join("t005"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .find(|path| path.to_string_lossy().contains("-certificate-"))
         .unwrap();
-    assert!(fs::read_to_string(certificate).unwrap().contains("t005.omantel.omani.works"), "each tenant has its own domain");
+    assert!(
+        fs::read_to_string(certificate)
+            .unwrap()
+            .contains("t005.omantel.omani.works"),
+        "each tenant has its own domain"
+    );
     kustomize(&out.join("t005"));
 }
 
 #[test]
 fn tenants_need_output_dir() {
-    stalwart_tenant().args(["render", "--tenant", "examples/acme.yaml"]).assert().code(2);
     stalwart_tenant()
-        .args(["render", "--tenant", "examples/acme.yaml", "-n", "acme", "--output-dir", "/nonexistent-parent/out"])
+        .args(["render", "--tenant", "examples/acme.yaml"])
+        .assert()
+        .code(2);
+    stalwart_tenant()
+        .args([
+            "render",
+            "--tenant",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--output-dir",
+            "/nonexistent-parent/out",
+        ])
         .assert()
         .code(2);
 }
@@ -324,12 +498,23 @@ fn tenant_layers_apply_shared_first() {
     let out = work.path().join("rendered");
     // The shared --set comes first, so the tenant file's domain wins over it.
     stalwart_tenant()
-        .args(["render", "--set", "domain.primary=shared.example", "--tenant", "examples/acme.yaml", "--output-dir"])
+        .args([
+            "render",
+            "--set",
+            "domain.primary=shared.example",
+            "--tenant",
+            "examples/acme.yaml",
+            "--output-dir",
+        ])
         .arg(&out)
         .assert()
         .success();
-    let certificate = fs::read_to_string(out.join("acme").join("13-certificate-stalwart-tls.yaml")).unwrap();
-    assert!(certificate.contains("acme.omantel.omani.works"), "{certificate}");
+    let certificate =
+        fs::read_to_string(out.join("acme").join("13-certificate-stalwart-tls.yaml")).unwrap();
+    assert!(
+        certificate.contains("acme.omantel.omani.works"),
+        "{certificate}"
+    );
     assert!(!certificate.contains("shared.example"), "{certificate}");
 }
 
@@ -341,7 +526,11 @@ fn argocd_params_match_flag_render() {
         .env("PARAM_VALUES_FILES_0", "examples/acme.yaml")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), acme_stream());
 }
 
@@ -354,9 +543,23 @@ fn argocd_json_parameters_match_flags() {
         .env("ARGOCD_APP_PARAMETERS", parameters)
         .output()
         .unwrap();
-    assert!(plugin.status.success(), "{}", String::from_utf8_lossy(&plugin.stderr));
+    assert!(
+        plugin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plugin.stderr)
+    );
     let flags = stalwart_tenant()
-        .args(["render", "-f", "examples/acme.yaml", "--set", "stalwart.image.tag=v0.15.4", "--release-name", "mail", "-n", "acme"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "--set",
+            "stalwart.image.tag=v0.15.4",
+            "--release-name",
+            "mail",
+            "-n",
+            "acme",
+        ])
         .output()
         .unwrap();
     assert!(flags.status.success());
@@ -375,29 +578,62 @@ fn argocd_rejects_files_outside_repository() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("/etc/passwd is an absolute path"), "{stderr}");
+    assert!(
+        stderr.contains("/etc/passwd is an absolute path"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn argocd_discover_finds_tenant() {
     let work = tempfile::tempdir().unwrap();
-    stalwart_tenant().arg("argocd-discover").current_dir(work.path()).assert().success().stdout("");
+    stalwart_tenant()
+        .arg("argocd-discover")
+        .current_dir(work.path())
+        .assert()
+        .success()
+        .stdout("");
     fs::create_dir(work.path().join("tenants")).unwrap();
-    fs::write(work.path().join("tenants").join("notes.yaml"), "title: not a tenant\n").unwrap();
-    stalwart_tenant().arg("argocd-discover").current_dir(work.path()).assert().success().stdout("");
-    fs::copy(example("acme.yaml"), work.path().join("tenants").join("acme.yaml")).unwrap();
-    stalwart_tenant().arg("argocd-discover").current_dir(work.path()).assert().success().stdout("tenants/acme.yaml\n");
+    fs::write(
+        work.path().join("tenants").join("notes.yaml"),
+        "title: not a tenant\n",
+    )
+    .unwrap();
+    stalwart_tenant()
+        .arg("argocd-discover")
+        .current_dir(work.path())
+        .assert()
+        .success()
+        .stdout("");
+    fs::copy(
+        example("acme.yaml"),
+        work.path().join("tenants").join("acme.yaml"),
+    )
+    .unwrap();
+    stalwart_tenant()
+        .arg("argocd-discover")
+        .current_dir(work.path())
+        .assert()
+        .success()
+        .stdout("tenants/acme.yaml\n");
 }
 
 fn values_schema() -> Value {
-    serde_json::from_str(&fs::read_to_string(Path::new(MANIFEST_DIR).join("schema/values.schema.json")).unwrap()).unwrap()
+    serde_json::from_str(
+        &fs::read_to_string(Path::new(MANIFEST_DIR).join("schema/values.schema.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
 fn committed_schema_is_current() {
-    let output = stalwart_tenant().args(["values", "--schema"]).output().unwrap();
+    let output = stalwart_tenant()
+        .args(["values", "--schema"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
-    let committed = fs::read_to_string(Path::new(MANIFEST_DIR).join("schema/values.schema.json")).unwrap();
+    let committed =
+        fs::read_to_string(Path::new(MANIFEST_DIR).join("schema/values.schema.json")).unwrap();
     assert!(
         String::from_utf8(output.stdout).unwrap() == committed,
         "schema/values.schema.json is stale; regenerate it with `stalwart-tenant values --schema > schema/values.schema.json`"
@@ -407,7 +643,10 @@ fn committed_schema_is_current() {
 #[test]
 fn schema_is_valid_draft_2020_12() {
     let schema = values_schema();
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     if let Err(error) = jsonschema::draft202012::meta::validate(&schema) {
         panic!("the values schema is not a valid draft 2020-12 schema: {error}");
     }
@@ -423,23 +662,47 @@ fn schema_accepts_examples() {
             continue;
         }
         let instance: Value = serde_saphyr::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&instance).map(|error| format!("{}: {error}", error.instance_path())).collect();
-        assert!(errors.is_empty(), "{} does not match the schema: {errors:?}", path.display());
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|error| format!("{}: {error}", error.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} does not match the schema: {errors:?}",
+            path.display()
+        );
         checked += 1;
     }
     assert!(checked >= 2, "examples/*.yaml found: {checked}");
 
-    let defaults: Value = serde_saphyr::from_str(&fs::read_to_string(Path::new(MANIFEST_DIR).join("values.yaml")).unwrap()).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&defaults).map(|error| format!("{}: {error}", error.instance_path())).collect();
-    assert!(errors.is_empty(), "values.yaml does not match the schema: {errors:?}");
+    let defaults: Value = serde_saphyr::from_str(
+        &fs::read_to_string(Path::new(MANIFEST_DIR).join("values.yaml")).unwrap(),
+    )
+    .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&defaults)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "values.yaml does not match the schema: {errors:?}"
+    );
 }
 
 #[test]
 fn schema_rejects_typo_key() {
     let validator = jsonschema::draft202012::new(&values_schema()).unwrap();
-    let text = fs::read_to_string(example("acme.yaml")).unwrap().replace("realmURL:", "realmUrl:");
+    let text = fs::read_to_string(example("acme.yaml"))
+        .unwrap()
+        .replace("realmURL:", "realmUrl:");
     let instance: Value = serde_saphyr::from_str(&text).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|error| format!("{}: {error}", error.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect();
     assert!(!errors.is_empty(), "a typo'd key must be rejected");
-    assert!(errors.iter().any(|error| error.contains("realmUrl")), "{errors:?}");
+    assert!(
+        errors.iter().any(|error| error.contains("realmUrl")),
+        "{errors:?}"
+    );
 }

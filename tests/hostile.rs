@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use stalwart_tenant::audit::dialect;
 use wait_timeout::ChildExt;
 
@@ -73,17 +73,37 @@ fn run(args: &[&str], stdin: &[u8]) -> Run {
     writer.join().unwrap();
     let stdout = stdout_reader.join().unwrap();
     let stderr = String::from_utf8_lossy(&stderr_reader.join().unwrap()).into_owned();
-    Run { code: status.code(), stdout, stderr }
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+    }
 }
 
 /// Asserts the contract for a rejected input: exit 1, an error on stderr
 /// that contains `problem`, no panic and an empty stdout.
 fn assert_rejected(run: &Run, problem: &str) {
-    assert!(!run.stderr.contains("panicked at"), "panic on stderr:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("panicked at"),
+        "panic on stderr:\n{}",
+        run.stderr
+    );
     assert_eq!(run.code, Some(1), "exit code; stderr:\n{}", run.stderr);
-    assert!(run.stdout.is_empty(), "stdout is not empty: {} bytes", run.stdout.len());
-    assert!(run.stderr.starts_with("stalwart-tenant: error:"), "first stderr line is not an error:\n{}", run.stderr);
-    assert!(run.stderr.contains(problem), "stderr does not name the problem {problem:?}:\n{}", run.stderr);
+    assert!(
+        run.stdout.is_empty(),
+        "stdout is not empty: {} bytes",
+        run.stdout.len()
+    );
+    assert!(
+        run.stderr.starts_with("stalwart-tenant: error:"),
+        "first stderr line is not an error:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(problem),
+        "stderr does not name the problem {problem:?}:\n{}",
+        run.stderr
+    );
 }
 
 fn render_file(path: &Path) -> Run {
@@ -154,28 +174,46 @@ fn binary_garbage_rejected() {
         state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         bytes.push(state.to_be_bytes()[0]);
     }
-    assert_rejected(&render_stdin(&bytes), "<stdin> is not valid UTF-8 (byte offset 0)");
+    assert_rejected(
+        &render_stdin(&bytes),
+        "<stdin> is not valid UTF-8 (byte offset 0)",
+    );
 }
 
 #[test]
 fn invalid_utf8_rejected() {
     let run = render_stdin(b"domain:\n  primary: acme\xC3\x28.example\n");
     assert_rejected(&run, "<stdin> is not valid UTF-8 (byte offset 23)");
-    assert!(run.stderr.contains("<stdin>:2:"), "no line and column:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("<stdin>:2:"),
+        "no line and column:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn flow_nesting_10000_deep_rejected() {
-    let text = format!("commonAnnotations: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let text = format!(
+        "commonAnnotations: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
     let run = render_stdin(text.as_bytes());
     assert_rejected(&run, "invalid YAML in <stdin>");
-    assert!(run.stderr.contains("deep") || run.stderr.contains("recursion limit"), "no nesting message:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("deep") || run.stderr.contains("recursion limit"),
+        "no nesting message:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn block_sequence_nesting_10000_deep_rejected() {
     let text = format!("commonAnnotations:\n  {}x\n", "- ".repeat(10_000));
-    assert_rejected(&render_stdin(text.as_bytes()), "levels deep, more than the 64 levels");
+    assert_rejected(
+        &render_stdin(text.as_bytes()),
+        "levels deep, more than the 64 levels",
+    );
 }
 
 #[test]
@@ -188,7 +226,10 @@ fn block_mapping_nesting_rejected() {
         text.push_str(&" ".repeat(depth));
         text.push_str("k:\n");
     }
-    assert_rejected(&render_stdin(text.as_bytes()), "levels deep, more than the 64 levels");
+    assert_rejected(
+        &render_stdin(text.as_bytes()),
+        "levels deep, more than the 64 levels",
+    );
 }
 
 #[test]
@@ -209,7 +250,11 @@ fn block_mapping_nesting_10000_deep_rejected() {
 fn raw_nul_byte_rejected() {
     let run = render_stdin(b"domain:\n  primary: \"acme\0.example\"\n");
     assert_rejected(&run, "invalid YAML in <stdin>");
-    assert!(run.stderr.contains("<stdin>:2:"), "no line and column:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("<stdin>:2:"),
+        "no line and column:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -222,8 +267,16 @@ fn escaped_nul_in_domain_rejected() {
 fn duplicate_key_rejected() {
     let run = render_stdin(b"domain:\n  primary: acme.example\n  primary: other.example\n");
     assert_rejected(&run, "duplicate key `primary`");
-    assert!(run.stderr.contains("<stdin>:3:3"), "no line and column:\n{}", run.stderr);
-    assert!(!run.stderr.contains("DuplicateKeyPolicy"), "library advice in the message:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("<stdin>:3:3"),
+        "no line and column:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("DuplicateKeyPolicy"),
+        "library advice in the message:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -238,30 +291,52 @@ fn missing_values_file_rejected() {
     let path = dir.path().join("absent.yaml");
     let run = render_file(&path);
     assert_rejected(&run, "cannot read values file");
-    assert!(run.stderr.contains("absent.yaml: no such file"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("absent.yaml: no such file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn top_level_list_rejected() {
-    assert_rejected(&render_stdin(b"- domain\n- acme.example\n"), "must hold a mapping of values at its top level");
+    assert_rejected(
+        &render_stdin(b"- domain\n- acme.example\n"),
+        "must hold a mapping of values at its top level",
+    );
 }
 
 #[test]
 fn deep_set_value_rejected() {
-    let flag = format!("commonAnnotations={}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let flag = format!(
+        "commonAnnotations={}{}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
     let run = run(&["render", "-f", ACME, "-n", "acme", "--set", &flag], b"");
     assert_rejected(&run, "invalid value in --set commonAnnotations");
 }
 
 #[test]
 fn set_path_with_huge_index_rejected() {
-    let run = run(&["render", "-f", ACME, "--set", "mailboxes.groups[99999999999999999999999].name=x"], b"");
+    let run = run(
+        &[
+            "render",
+            "-f",
+            ACME,
+            "--set",
+            "mailboxes.groups[99999999999999999999999].name=x",
+        ],
+        b"",
+    );
     assert_rejected(&run, "invalid path in --set");
 }
 
 /// Runs `render` with `stdout` connected to a pipe whose read end `close`
 /// handles, and returns the exit code and stderr.
-fn render_into_pipe(close: impl FnOnce(std::io::PipeReader) + Send + 'static) -> (Option<i32>, String) {
+fn render_into_pipe(
+    close: impl FnOnce(std::io::PipeReader) + Send + 'static,
+) -> (Option<i32>, String) {
     let (reader, writer) = std::io::pipe().unwrap();
     let mut child = Command::new(binary())
         .args(["render", "-f", ACME, "-n", "acme"])
@@ -296,8 +371,14 @@ fn closed_stdout_pipe_exits_quietly() {
     // The Command holds the only write end after spawning, so dropping the
     // read end before the child writes makes every write fail with EPIPE.
     let (code, stderr) = render_into_pipe(drop);
-    assert!(!stderr.contains("panicked at"), "panic on stderr:\n{stderr}");
-    assert!(!stderr.lines().any(is_error_line), "error on stderr:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked at"),
+        "panic on stderr:\n{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(is_error_line),
+        "error on stderr:\n{stderr}"
+    );
     assert_eq!(code, Some(0), "stderr:\n{stderr}");
 }
 
@@ -309,8 +390,14 @@ fn pipe_closed_after_one_byte_exits_quietly() {
         reader.read_exact(&mut byte).unwrap();
         assert_eq!(&byte, b"-");
     });
-    assert!(!stderr.contains("panicked at"), "panic on stderr:\n{stderr}");
-    assert!(!stderr.lines().any(is_error_line), "error on stderr:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked at"),
+        "panic on stderr:\n{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(is_error_line),
+        "error on stderr:\n{stderr}"
+    );
     assert_eq!(code, Some(0), "stderr:\n{stderr}");
 }
 
@@ -322,7 +409,10 @@ const PAYLOADS: &[(&str, &str)] = &[
     ("single quote", "it's"),
     ("backslash", "back\\slash"),
     ("brackets", "a]b[c"),
-    ("TOML table header", "x\n[server.listener.evil]\nbind = \"0.0.0.0:2525\" #"),
+    (
+        "TOML table header",
+        "x\n[server.listener.evil]\nbind = \"0.0.0.0:2525\" #",
+    ),
     ("YAML document marker", "x\n---\nkind: Secret"),
     ("shell substitution", "${HOME}$(id)`id`"),
     ("Stalwart macro", "%{file:/etc/passwd}%"),
@@ -366,7 +456,9 @@ fn sysctl_text(text: &str) -> bool {
 /// `%{`: a tenant value must not pull files or environment variables of the
 /// server into its config through a macro.
 fn config_setting_text(text: &str) -> bool {
-    !text.contains('\\') && !text.contains("%{") && !text.chars().any(|c| c.is_control() && c != '\n')
+    !text.contains('\\')
+        && !text.contains("%{")
+        && !text.chars().any(|c| c.is_control() && c != '\n')
 }
 
 fn any_text(_: &str) -> bool {
@@ -374,25 +466,61 @@ fn any_text(_: &str) -> bool {
 }
 
 const FREE_TEXT: &[FreeText] = &[
-    FreeText { pointer: "/keycloak/clientID", target: Target::Config("directory.keycloak.auth.username"), accepts: identifier_text },
-    FreeText { pointer: "/keycloak/claims/email", target: Target::Config("directory.keycloak.fields.email"), accepts: identifier_text },
-    FreeText { pointer: "/keycloak/claims/username", target: Target::Config("directory.keycloak.fields.username"), accepts: identifier_text },
-    FreeText { pointer: "/keycloak/claims/fullName", target: Target::Config("directory.keycloak.fields.full-name"), accepts: identifier_text },
-    FreeText { pointer: "/stalwart/settings/hostile.note", target: Target::Config("hostile.note"), accepts: config_setting_text },
-    FreeText { pointer: "/commonAnnotations/example.com~1note", target: Target::EveryObject("/metadata/annotations/example.com~1note"), accepts: any_text },
+    FreeText {
+        pointer: "/keycloak/clientID",
+        target: Target::Config("directory.keycloak.auth.username"),
+        accepts: identifier_text,
+    },
+    FreeText {
+        pointer: "/keycloak/claims/email",
+        target: Target::Config("directory.keycloak.fields.email"),
+        accepts: identifier_text,
+    },
+    FreeText {
+        pointer: "/keycloak/claims/username",
+        target: Target::Config("directory.keycloak.fields.username"),
+        accepts: identifier_text,
+    },
+    FreeText {
+        pointer: "/keycloak/claims/fullName",
+        target: Target::Config("directory.keycloak.fields.full-name"),
+        accepts: identifier_text,
+    },
+    FreeText {
+        pointer: "/stalwart/settings/hostile.note",
+        target: Target::Config("hostile.note"),
+        accepts: config_setting_text,
+    },
+    FreeText {
+        pointer: "/commonAnnotations/example.com~1note",
+        target: Target::EveryObject("/metadata/annotations/example.com~1note"),
+        accepts: any_text,
+    },
     FreeText {
         pointer: "/admin/externalSecret/remoteRef/key",
-        target: Target::Object("ExternalSecret", "stalwart-admin", "/spec/data/0/remoteRef/key"),
+        target: Target::Object(
+            "ExternalSecret",
+            "stalwart-admin",
+            "/spec/data/0/remoteRef/key",
+        ),
         accepts: store_path_text,
     },
     FreeText {
         pointer: "/admin/externalSecret/remoteRef/property",
-        target: Target::Object("ExternalSecret", "stalwart-admin", "/spec/data/0/remoteRef/property"),
+        target: Target::Object(
+            "ExternalSecret",
+            "stalwart-admin",
+            "/spec/data/0/remoteRef/property",
+        ),
         accepts: store_path_text,
     },
     FreeText {
         pointer: "/stalwart/podSecurityContext/sysctls",
-        target: Target::Object("StatefulSet", "stalwart", "/spec/template/spec/securityContext/sysctls"),
+        target: Target::Object(
+            "StatefulSet",
+            "stalwart",
+            "/spec/template/spec/securityContext/sysctls",
+        ),
         accepts: sysctl_text,
     },
 ];
@@ -416,8 +544,12 @@ fn overlay(pointer: &str, text: &str) -> Value {
 /// Parses the YAML stream on stdout into one JSON value per object.
 fn parse_stream(stdout: &[u8]) -> Vec<Value> {
     let text = std::str::from_utf8(stdout).expect("the YAML stream is not UTF-8");
-    let documents: Vec<Value> = serde_saphyr::from_multiple(text).expect("the YAML stream does not parse");
-    documents.into_iter().filter(|document| !document.is_null()).collect()
+    let documents: Vec<Value> =
+        serde_saphyr::from_multiple(text).expect("the YAML stream does not parse");
+    documents
+        .into_iter()
+        .filter(|document| !document.is_null())
+        .collect()
 }
 
 /// Returns the value of `key` in the rendered config.toml, read the way
@@ -428,24 +560,39 @@ fn config_value(objects: &[Value], key: &str) -> String {
         .find_map(|object| object.pointer("/data/config.toml"))
         .and_then(Value::as_str)
         .expect("no ConfigMap with config.toml");
-    let leaves = dialect::parse(config).unwrap_or_else(|error| panic!("the rendered config.toml does not parse: {error}"));
+    let leaves = dialect::parse(config)
+        .unwrap_or_else(|error| panic!("the rendered config.toml does not parse: {error}"));
     let matching: Vec<&dialect::Leaf> = leaves.iter().filter(|leaf| leaf.key == key).collect();
-    assert_eq!(matching.len(), 1, "config.toml has {} values for {key}", matching.len());
+    assert_eq!(
+        matching.len(),
+        1,
+        "config.toml has {} values for {key}",
+        matching.len()
+    );
     matching[0].value.clone()
 }
 
 fn assert_round_trip(field: &FreeText, text: &str, stdout: &[u8]) {
     let objects = parse_stream(stdout);
     match field.target {
-        Target::Config(key) => assert_eq!(config_value(&objects, key), text, "{key} in config.toml"),
+        Target::Config(key) => {
+            assert_eq!(config_value(&objects, key), text, "{key} in config.toml")
+        }
         Target::Object(kind, name, pointer) => {
             let object = objects
                 .iter()
                 .find(|object| object["kind"] == kind && object["metadata"]["name"] == name)
                 .unwrap_or_else(|| panic!("no {kind}/{name} rendered"));
-            let found = object.pointer(pointer).unwrap_or_else(|| panic!("{kind} has no {pointer}"));
+            let found = object
+                .pointer(pointer)
+                .unwrap_or_else(|| panic!("{kind} has no {pointer}"));
             if pointer.ends_with("/sysctls") {
-                let values: Vec<&Value> = found.as_array().unwrap().iter().map(|sysctl| &sysctl["value"]).collect();
+                let values: Vec<&Value> = found
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|sysctl| &sysctl["value"])
+                    .collect();
                 assert!(values.contains(&&json!(text)), "{kind} sysctls {found}");
             } else {
                 assert_eq!(found, &json!(text), "{kind} {pointer}");
@@ -453,7 +600,13 @@ fn assert_round_trip(field: &FreeText, text: &str, stdout: &[u8]) {
         }
         Target::EveryObject(pointer) => {
             for object in &objects {
-                assert_eq!(object.pointer(pointer), Some(&json!(text)), "{} {}: {pointer}", object["kind"], object["metadata"]["name"]);
+                assert_eq!(
+                    object.pointer(pointer),
+                    Some(&json!(text)),
+                    "{} {}: {pointer}",
+                    object["kind"],
+                    object["metadata"]["name"]
+                );
             }
         }
     }
@@ -466,20 +619,61 @@ fn free_text_rejected_or_round_tripped() {
     for field in FREE_TEXT {
         for (name, text) in PAYLOADS {
             // JSON is YAML, and its escapes carry every payload, NUL included.
-            let path = write_temp(&dir, "overlay.yaml", overlay(field.pointer, text).to_string().as_bytes());
-            let run = run(&["render", "-f", ACME, "-f", path.to_str().unwrap(), "-n", "acme"], b"");
+            let path = write_temp(
+                &dir,
+                "overlay.yaml",
+                overlay(field.pointer, text).to_string().as_bytes(),
+            );
+            let run = run(
+                &[
+                    "render",
+                    "-f",
+                    ACME,
+                    "-f",
+                    path.to_str().unwrap(),
+                    "-n",
+                    "acme",
+                ],
+                b"",
+            );
             let context = format!("{} = {name} {text:?}", field.pointer);
-            assert!(!run.stderr.contains("panicked at"), "{context}: panic on stderr:\n{}", run.stderr);
+            assert!(
+                !run.stderr.contains("panicked at"),
+                "{context}: panic on stderr:\n{}",
+                run.stderr
+            );
             if (field.accepts)(text) {
-                assert_eq!(run.code, Some(0), "{context}: expected the render to succeed; stderr:\n{}", run.stderr);
+                assert_eq!(
+                    run.code,
+                    Some(0),
+                    "{context}: expected the render to succeed; stderr:\n{}",
+                    run.stderr
+                );
                 assert_round_trip(field, text, &run.stdout);
             } else {
-                assert_eq!(run.code, Some(1), "{context}: expected a rejection; stderr:\n{}", run.stderr);
+                assert_eq!(
+                    run.code,
+                    Some(1),
+                    "{context}: expected a rejection; stderr:\n{}",
+                    run.stderr
+                );
                 assert!(run.stdout.is_empty(), "{context}: stdout is not empty");
-                assert!(run.stderr.starts_with("stalwart-tenant: error:"), "{context}: stderr:\n{}", run.stderr);
-                assert!(!run.stderr.contains("internal error"), "{context}: the values were not checked first:\n{}", run.stderr);
+                assert!(
+                    run.stderr.starts_with("stalwart-tenant: error:"),
+                    "{context}: stderr:\n{}",
+                    run.stderr
+                );
+                assert!(
+                    !run.stderr.contains("internal error"),
+                    "{context}: the values were not checked first:\n{}",
+                    run.stderr
+                );
                 let key = field.pointer.rsplit('/').next().unwrap().replace("~1", "/");
-                assert!(run.stderr.contains(&key), "{context}: stderr does not name {key}:\n{}", run.stderr);
+                assert!(
+                    run.stderr.contains(&key),
+                    "{context}: stderr does not name {key}:\n{}",
+                    run.stderr
+                );
             }
             checked += 1;
         }
@@ -490,7 +684,15 @@ fn free_text_rejected_or_round_tripped() {
 #[test]
 fn client_id_cannot_inject_toml() {
     let run = run(
-        &["render", "-f", ACME, "-n", "acme", "--set-string", "keycloak.clientID=x\n[server.listener.evil]\nbind = \"0.0.0.0:2525\" #"],
+        &[
+            "render",
+            "-f",
+            ACME,
+            "-n",
+            "acme",
+            "--set-string",
+            "keycloak.clientID=x\n[server.listener.evil]\nbind = \"0.0.0.0:2525\" #",
+        ],
         b"",
     );
     assert_rejected(&run, "`keycloak.clientID` contains a newline");
@@ -498,6 +700,17 @@ fn client_id_cannot_inject_toml() {
 
 #[test]
 fn client_id_cannot_hold_macro() {
-    let run = run(&["render", "-f", ACME, "-n", "acme", "--set-string", "keycloak.clientID=%{file:/etc/passwd}%"], b"");
+    let run = run(
+        &[
+            "render",
+            "-f",
+            ACME,
+            "-n",
+            "acme",
+            "--set-string",
+            "keycloak.clientID=%{file:/etc/passwd}%",
+        ],
+        b"",
+    );
     assert_rejected(&run, "`keycloak.clientID` contains `%{`");
 }

@@ -12,7 +12,14 @@ fn render_with(fixture: &str) -> (i32, String, String) {
     let output = Command::cargo_bin("stalwart-tenant")
         .unwrap()
         .current_dir(root)
-        .args(["render", "-f", "examples/acme.yaml", "-n", "acme", "--templates-dir"])
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--templates-dir",
+        ])
         .arg(&templates)
         .output()
         .unwrap();
@@ -55,8 +62,19 @@ fn oversized_object_is_rejected() {
 fn unbroken_templates_directory_changes_nothing() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let empty = tempfile::tempdir().unwrap();
-    let with_dir = Command::cargo_bin("stalwart-tenant").unwrap().current_dir(root).args(["render", "-f", "examples/acme.yaml", "--templates-dir"]).arg(empty.path()).output().unwrap();
-    let plain = Command::cargo_bin("stalwart-tenant").unwrap().current_dir(root).args(["render", "-f", "examples/acme.yaml"]).output().unwrap();
+    let with_dir = Command::cargo_bin("stalwart-tenant")
+        .unwrap()
+        .current_dir(root)
+        .args(["render", "-f", "examples/acme.yaml", "--templates-dir"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    let plain = Command::cargo_bin("stalwart-tenant")
+        .unwrap()
+        .current_dir(root)
+        .args(["render", "-f", "examples/acme.yaml"])
+        .output()
+        .unwrap();
     assert!(with_dir.status.success());
     assert_eq!(with_dir.stdout, plain.stdout);
 }

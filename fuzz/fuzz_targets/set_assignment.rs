@@ -8,7 +8,7 @@
 use libfuzzer_sys::fuzz_target;
 use stalwart_tenant::diagnostic::SourceText;
 use stalwart_tenant::values::node::parse_yaml;
-use stalwart_tenant::values::{self, set, Input, DEFAULT_VALUES};
+use stalwart_tenant::values::{self, DEFAULT_VALUES, Input, set};
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks --set or --set-string, so both parsers are reached.
@@ -33,7 +33,13 @@ fuzz_target!(|data: &[u8]| {
 
     let inputs: Vec<Input> = flags
         .iter()
-        .map(|flag_text| if keep_string { Input::SetString((*flag_text).to_owned()) } else { Input::Set((*flag_text).to_owned()) })
+        .map(|flag_text| {
+            if keep_string {
+                Input::SetString((*flag_text).to_owned())
+            } else {
+                Input::Set((*flag_text).to_owned())
+            }
+        })
         .collect();
     if let Err(problems) = values::load(&inputs, &mut std::io::empty()) {
         for problem in &problems {

@@ -15,15 +15,18 @@ fuzz_target!(|data: &[u8]| {
     let tokenized = tokenize(expression);
 
     for token in &tokenized.tokens {
-        assert!(token.offset < chars.len(), "token {token:?} outside {expression:?}");
+        assert!(
+            token.offset < chars.len(),
+            "token {token:?} outside {expression:?}"
+        );
     }
 
     for problem in &tokenized.problems {
         let named = chars.get(problem.offset).copied();
         let expected: &[char] = match problem.kind {
-            ProblemKind::BareEquals | ProblemKind::ReversedComparison | ProblemKind::ExtraEquals => {
-                &['=']
-            }
+            ProblemKind::BareEquals
+            | ProblemKind::ReversedComparison
+            | ProblemKind::ExtraEquals => &['='],
             ProblemKind::UnterminatedString => &['\'', '"'],
             ProblemKind::UnclosedDelimiter => &['(', '['],
             ProblemKind::UnmatchedClose => &[')', ']'],

@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let inputs = [Input::File(PathBuf::from("-"))];
     let mut stdin = data;
     if let Err(problems) = values::load(&inputs, &mut stdin) {
-        assert!(problems.iter().any(|problem| problem.is_error()), "load failed without an error: {problems:?}");
+        assert!(
+            problems.iter().any(|problem| problem.is_error()),
+            "load failed without an error: {problems:?}"
+        );
         for problem in &problems {
             // Formatting prints the source snippet, which must not panic on any input.
             let _ = problem.to_string();

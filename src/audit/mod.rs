@@ -58,7 +58,11 @@ impl Finding {
     }
 
     fn write_report(&self, out: &mut impl fmt::Write, file_name: &str) -> fmt::Result {
-        writeln!(out, "error: in the expression `{}`: {}", self.key, self.problem)?;
+        writeln!(
+            out,
+            "error: in the expression `{}`: {}",
+            self.key, self.problem
+        )?;
         writeln!(out, "  --> {file_name}:{}:{}", self.line, self.column)?;
 
         let (expression_line, caret_padding) = caret_line(&self.expression, self.offset);

@@ -215,14 +215,19 @@ fn missing_operands(tokens: &[Token]) -> Vec<ExpressionProblem> {
     let missing = |token: &Token, side: &str| ExpressionProblem {
         kind: ProblemKind::MissingOperand,
         offset: token.offset,
-        message: format!("`{}` has no value on its {side}; Stalwart cannot parse the expression and uses the built-in default instead", token.text),
+        message: format!(
+            "`{}` has no value on its {side}; Stalwart cannot parse the expression and uses the built-in default instead",
+            token.text
+        ),
         fixed: None,
     };
     for token in tokens {
         let opened_empty = may_close_empty;
         may_close_empty = false;
         match &token.kind {
-            TokenKind::String | TokenKind::Number | TokenKind::Identifier | TokenKind::Macro => expect_value = false,
+            TokenKind::String | TokenKind::Number | TokenKind::Identifier | TokenKind::Macro => {
+                expect_value = false
+            }
             TokenKind::Function => {
                 expect_value = false;
                 call_pending = true;
@@ -239,7 +244,11 @@ fn missing_operands(tokens: &[Token]) -> Vec<ExpressionProblem> {
                 last_operator = Some(token);
             }
             TokenKind::OpenParen => {
-                groups.push(if call_pending { Group::Call } else { Group::Parenthesis });
+                groups.push(if call_pending {
+                    Group::Call
+                } else {
+                    Group::Parenthesis
+                });
                 may_close_empty = call_pending;
                 expect_value = true;
             }
@@ -249,27 +258,32 @@ fn missing_operands(tokens: &[Token]) -> Vec<ExpressionProblem> {
                 expect_value = true;
             }
             TokenKind::CloseParen | TokenKind::CloseBracket => {
-                if expect_value && !opened_empty
-                    && let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
-                        problems.push(missing(operator, "right"));
-                    }
+                if expect_value
+                    && !opened_empty
+                    && let Some(operator) = last_operator.filter(|o| o.offset < token.offset)
+                {
+                    problems.push(missing(operator, "right"));
+                }
                 groups.pop();
                 expect_value = false;
             }
             TokenKind::Comma => {
                 if expect_value
-                    && let Some(operator) = last_operator.filter(|o| o.offset < token.offset) {
-                        problems.push(missing(operator, "right"));
-                    }
+                    && let Some(operator) = last_operator.filter(|o| o.offset < token.offset)
+                {
+                    problems.push(missing(operator, "right"));
+                }
                 expect_value = true;
             }
         }
         call_pending = false;
     }
-    if expect_value && !tokens.is_empty()
-        && let Some(operator) = last_operator {
-            problems.push(missing(operator, "right"));
-        }
+    if expect_value
+        && !tokens.is_empty()
+        && let Some(operator) = last_operator
+    {
+        problems.push(missing(operator, "right"));
+    }
     problems.dedup_by_key(|p| p.offset);
     problems
 }

@@ -51,7 +51,9 @@ pub fn check_kind(api_version: &str, kind: &str, value: &Value) -> Vec<FieldProb
         ("gateway.networking.k8s.io/v1", "HTTPRoute") => check_typed::<HttpRoute>(value, kind),
         // v1beta1 is emitted only when externalSecrets.apiVersion asks for
         // it (older clusters); the fields the product writes are the same.
-        ("external-secrets.io/v1" | "external-secrets.io/v1beta1", "ExternalSecret") => check_typed::<ExternalSecret>(value, kind),
+        ("external-secrets.io/v1" | "external-secrets.io/v1beta1", "ExternalSecret") => {
+            check_typed::<ExternalSecret>(value, kind)
+        }
         ("cert-manager.io/v1", "Certificate") => check_typed::<Certificate>(value, kind),
         _ => vec![FieldProblem {
             path: None,

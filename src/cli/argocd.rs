@@ -37,7 +37,7 @@ use serde::Deserialize;
 use super::printer::Printer;
 use super::render::{self, RenderArgs};
 use super::tenants::TenantArgs;
-use super::{ValueArgs, EXIT_INVALID};
+use super::{EXIT_INVALID, ValueArgs};
 use crate::output::Format;
 use crate::values::Input;
 
@@ -82,21 +82,31 @@ struct JsonParameter {
 /// repo server always sets `ARGOCD_APP_NAME` and `ARGOCD_APP_NAMESPACE`.
 #[must_use]
 pub fn is_plugin_environment() -> bool {
-    std::env::var_os("ARGOCD_APP_NAME").is_some() || std::env::var_os("ARGOCD_APP_NAMESPACE").is_some()
+    std::env::var_os("ARGOCD_APP_NAME").is_some()
+        || std::env::var_os("ARGOCD_APP_NAMESPACE").is_some()
 }
 
 /// Maps the Argo CD environment variables to a render request. Returns
 /// every problem found, each a complete sentence.
 pub fn request_from_env(vars: &BTreeMap<String, String>) -> Result<PluginRequest, Vec<String>> {
     let mut problems = Vec::new();
-    let parameters = match vars.get("ARGOCD_APP_PARAMETERS").filter(|json| !json.trim().is_empty()) {
+    let parameters = match vars
+        .get("ARGOCD_APP_PARAMETERS")
+        .filter(|json| !json.trim().is_empty())
+    {
         Some(json) => parameters_from_json(json, &mut problems),
         None => parameters_from_variables(vars, &mut problems),
     };
 
     let mut files: Vec<String> = vars
         .get("ARGOCD_ENV_VALUES_FILES")
-        .map(|list| list.split(',').map(str::trim).filter(|file| !file.is_empty()).map(str::to_owned).collect())
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|file| !file.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     files.extend(parameters.values_files);
     for file in &files {
@@ -105,7 +115,10 @@ pub fn request_from_env(vars: &BTreeMap<String, String>) -> Result<PluginRequest
         }
     }
 
-    let mut inputs: Vec<Input> = files.into_iter().map(|file| Input::File(PathBuf::from(file))).collect();
+    let mut inputs: Vec<Input> = files
+        .into_iter()
+        .map(|file| Input::File(PathBuf::from(file)))
+        .collect();
     inputs.extend(parameters.set.into_iter().map(Input::Set));
     inputs.extend(parameters.set_string.into_iter().map(Input::SetString));
 
@@ -114,9 +127,20 @@ pub fn request_from_env(vars: &BTreeMap<String, String>) -> Result<PluginRequest
         .or_else(|| vars.get("ARGOCD_ENV_RELEASE_NAME").cloned())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| DEFAULT_RELEASE_NAME.to_owned());
-    let namespace = vars.get("ARGOCD_APP_NAMESPACE").filter(|namespace| !namespace.is_empty()).cloned();
+    let namespace = vars
+        .get("ARGOCD_APP_NAMESPACE")
+        .filter(|namespace| !namespace.is_empty())
+        .cloned();
 
-    if problems.is_empty() { Ok(PluginRequest { namespace, release_name, inputs }) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(PluginRequest {
+            namespace,
+            release_name,
+            inputs,
+        })
+    } else {
+        Err(problems)
+    }
 }
 
 fn parameters_from_json(json: &str, problems: &mut Vec<String>) -> Parameters {
@@ -130,9 +154,13 @@ fn parameters_from_json(json: &str, problems: &mut Vec<String>) -> Parameters {
     };
     for item in items {
         match item.name.as_str() {
-            VALUES_FILES => parameters.values_files.extend(list_values(&item, false, problems)),
+            VALUES_FILES => parameters
+                .values_files
+                .extend(list_values(&item, false, problems)),
             SET => parameters.set.extend(list_values(&item, true, problems)),
-            SET_STRING => parameters.set_string.extend(list_values(&item, true, problems)),
+            SET_STRING => parameters
+                .set_string
+                .extend(list_values(&item, true, problems)),
             RELEASE_NAME => match item.string {
                 Some(name) => parameters.release_name = Some(name),
                 None => problems.push(format!("parameter {RELEASE_NAME} must be a string")),
@@ -155,25 +183,37 @@ fn list_values(item: &JsonParameter, map_allowed: bool, problems: &mut Vec<Strin
     }
     if let Some(map) = &item.map {
         if !map_allowed {
-            problems.push(format!("parameter {} must be an array, not a map", item.name));
+            problems.push(format!(
+                "parameter {} must be an array, not a map",
+                item.name
+            ));
         }
         for (key, value) in map {
             match value.as_str() {
                 Some(text) if map_allowed => values.push(format!("{key}={text}")),
                 Some(_) => {}
-                None => problems.push(format!("parameter {} has a non-string value for the key {key:?}", item.name)),
+                None => problems.push(format!(
+                    "parameter {} has a non-string value for the key {key:?}",
+                    item.name
+                )),
             }
         }
     }
     values
 }
 
-fn parameters_from_variables(vars: &BTreeMap<String, String>, problems: &mut Vec<String>) -> Parameters {
+fn parameters_from_variables(
+    vars: &BTreeMap<String, String>,
+    problems: &mut Vec<String>,
+) -> Parameters {
     let mut parameters = Parameters::default();
     let mut values_files = Vec::new();
     let mut set = Vec::new();
     let mut set_string = Vec::new();
-    for (name, value) in vars.range("PARAM_".to_owned()..).take_while(|(name, _)| name.starts_with("PARAM_")) {
+    for (name, value) in vars
+        .range("PARAM_".to_owned()..)
+        .take_while(|(name, _)| name.starts_with("PARAM_"))
+    {
         let rest = &name["PARAM_".len()..];
         if rest == "RELEASE_NAME" {
             parameters.release_name = Some(value.clone());
@@ -193,7 +233,11 @@ fn parameters_from_variables(vars: &BTreeMap<String, String>, problems: &mut Vec
             problems.push(unknown_parameter(name));
         }
     }
-    for (list, target) in [(values_files, &mut parameters.values_files), (set, &mut parameters.set), (set_string, &mut parameters.set_string)] {
+    for (list, target) in [
+        (values_files, &mut parameters.values_files),
+        (set, &mut parameters.set),
+        (set_string, &mut parameters.set_string),
+    ] {
         let mut list = list;
         list.sort_by_key(|(index, _)| *index);
         target.extend(list.into_iter().map(|(_, value)| value));
@@ -211,7 +255,9 @@ fn indexed(rest: &str, prefix: &str) -> Option<u64> {
 }
 
 fn unknown_parameter(name: &str) -> String {
-    format!("unknown plugin parameter {name}; the plugin reads {VALUES_FILES}, {SET}, {SET_STRING} and {RELEASE_NAME}")
+    format!(
+        "unknown plugin parameter {name}; the plugin reads {VALUES_FILES}, {SET}, {SET_STRING} and {RELEASE_NAME}"
+    )
 }
 
 /// Returns the repository root: the source directory `cwd` without the
@@ -221,7 +267,10 @@ fn repository_root(cwd: &Path, source_path: Option<&str>) -> PathBuf {
     let Some(source_path) = source_path.map(|path| Path::new(path.trim_matches('/'))) else {
         return cwd.to_path_buf();
     };
-    let depth = source_path.components().filter(|c| matches!(c, std::path::Component::Normal(_))).count();
+    let depth = source_path
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .count();
     if depth == 0 || !cwd.ends_with(source_path) {
         return cwd.to_path_buf();
     }
@@ -242,7 +291,11 @@ fn check_inside(inputs: &[Input], cwd: &Path, root: &Path) -> Vec<String> {
         if let Ok(resolved) = cwd.join(path).canonicalize()
             && !resolved.starts_with(&root)
         {
-            problems.push(format!("values file {} resolves outside the repository ({})", path.display(), root.display()));
+            problems.push(format!(
+                "values file {} resolves outside the repository ({})",
+                path.display(),
+                root.display()
+            ));
         }
     }
     problems
@@ -328,7 +381,9 @@ pub const DISCOVER_MAX_DEPTH: usize = 4;
 fn find_tenant_file(start: &Path) -> Option<PathBuf> {
     let mut pending = vec![(start.to_path_buf(), 0)];
     while let Some((dir, depth)) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
         entries.sort_by_key(std::fs::DirEntry::file_name);
         for entry in entries {
@@ -336,11 +391,17 @@ fn find_tenant_file(start: &Path) -> Option<PathBuf> {
             if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            let Ok(file_type) = entry.file_type() else { continue };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
             if file_type.is_dir() && depth + 1 < DISCOVER_MAX_DEPTH {
                 pending.push((path, depth + 1));
             } else if file_type.is_file() && is_tenant_file(&path) {
-                return Some(path.strip_prefix(start).map(Path::to_path_buf).unwrap_or(path));
+                return Some(
+                    path.strip_prefix(start)
+                        .map(Path::to_path_buf)
+                        .unwrap_or(path),
+                );
             }
         }
     }
@@ -348,19 +409,26 @@ fn find_tenant_file(start: &Path) -> Option<PathBuf> {
 }
 
 fn is_tenant_file(path: &Path) -> bool {
-    let is_yaml = path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml");
-    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= crate::values::MAX_VALUES_FILE_BYTES);
+    let is_yaml = path
+        .extension()
+        .is_some_and(|extension| extension == "yaml" || extension == "yml");
+    let small =
+        std::fs::metadata(path).is_ok_and(|m| m.len() <= crate::values::MAX_VALUES_FILE_BYTES);
     if !is_yaml || !small {
         return false;
     }
-    let Ok(text) = std::fs::read_to_string(path) else { return false };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
     // Cheap filter before parsing: a top-level `domain:` key starts a line.
     if !text.lines().any(|line| line.starts_with("domain:")) {
         return false;
     }
     let source = crate::diagnostic::SourceText::new(path.display().to_string(), text);
     crate::values::node::parse_yaml(&source).is_ok_and(|node| match &node.value {
-        crate::values::node::Value::Map(entries) => entries.iter().any(|entry| entry.key == "domain"),
+        crate::values::node::Value::Map(entries) => {
+            entries.iter().any(|entry| entry.key == "domain")
+        }
         _ => false,
     })
 }
@@ -370,7 +438,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -404,9 +475,20 @@ mod tests {
     #[test]
     fn json_parameters_win_over_param_variables() {
         let json = r#"[{"name":"values-files","array":["t.yaml"]},{"name":"set","map":{"stalwart.image.tag":"v1"}},{"name":"release-name","string":"mail"}]"#;
-        let request = request_from_env(&vars(&[("ARGOCD_APP_PARAMETERS", json), ("PARAM_VALUES_FILES_0", "t.yaml"), ("PARAM_SET_STALWART_IMAGE_TAG", "v1")])).unwrap();
+        let request = request_from_env(&vars(&[
+            ("ARGOCD_APP_PARAMETERS", json),
+            ("PARAM_VALUES_FILES_0", "t.yaml"),
+            ("PARAM_SET_STALWART_IMAGE_TAG", "v1"),
+        ]))
+        .unwrap();
         assert_eq!(request.release_name, "mail");
-        assert_eq!(request.inputs, vec![Input::File("t.yaml".into()), Input::Set("stalwart.image.tag=v1".into())]);
+        assert_eq!(
+            request.inputs,
+            vec![
+                Input::File("t.yaml".into()),
+                Input::Set("stalwart.image.tag=v1".into())
+            ]
+        );
     }
 
     #[test]
@@ -418,11 +500,23 @@ mod tests {
 
     #[test]
     fn unknown_and_map_parameters_rejected() {
-        let problems = request_from_env(&vars(&[("PARAM_VALUE_FILES_0", "a.yaml"), ("PARAM_SET_IMAGE_TAG", "v1")])).unwrap_err();
+        let problems = request_from_env(&vars(&[
+            ("PARAM_VALUE_FILES_0", "a.yaml"),
+            ("PARAM_SET_IMAGE_TAG", "v1"),
+        ]))
+        .unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("ARGOCD_APP_PARAMETERS")));
-        assert!(problems.iter().any(|p| p.contains("unknown plugin parameter PARAM_VALUE_FILES_0")));
-        let problems = request_from_env(&vars(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"value-files","array":["a"]}]"#)])).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("unknown plugin parameter PARAM_VALUE_FILES_0"))
+        );
+        let problems = request_from_env(&vars(&[(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"value-files","array":["a"]}]"#,
+        )]))
+        .unwrap_err();
         assert!(problems[0].contains("unknown plugin parameter value-files"));
         let problems = request_from_env(&vars(&[("ARGOCD_APP_PARAMETERS", "{")])).unwrap_err();
         assert!(problems[0].starts_with("ARGOCD_APP_PARAMETERS is not a JSON array"));
@@ -437,7 +531,10 @@ mod tests {
     #[test]
     fn repository_root_strips_source_path() {
         let cwd = Path::new("/tmp/work/repo/tenants/eu");
-        assert_eq!(repository_root(cwd, Some("tenants/eu")), Path::new("/tmp/work/repo"));
+        assert_eq!(
+            repository_root(cwd, Some("tenants/eu")),
+            Path::new("/tmp/work/repo")
+        );
         assert_eq!(repository_root(cwd, Some("other")), cwd);
         assert_eq!(repository_root(cwd, Some("")), cwd);
         assert_eq!(repository_root(cwd, None), cwd);
@@ -453,7 +550,10 @@ mod tests {
         let cwd = repo.join("tenants");
         let inputs = vec![Input::File("../common.yaml".into())];
         assert!(check_inside(&inputs, &cwd, &repo).is_empty());
-        let outside = vec![Input::File("../../secret.yaml".into()), Input::File("/etc/hostname".into())];
+        let outside = vec![
+            Input::File("../../secret.yaml".into()),
+            Input::File("/etc/hostname".into()),
+        ];
         assert_eq!(check_inside(&outside, &cwd, &repo).len(), 2);
     }
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::printer::Printer;
 use super::EXIT_INVALID;
+use super::printer::Printer;
 use crate::audit;
 
 /// config.toml files larger than this are rejected before reading.
@@ -22,19 +22,32 @@ pub struct AuditArgs {
 
 pub fn run(args: &AuditArgs, printer: &Printer) -> ExitCode {
     let is_stdin = args.file.as_os_str() == "-";
-    let name = if is_stdin { "<stdin>".to_owned() } else { args.file.display().to_string() };
+    let name = if is_stdin {
+        "<stdin>".to_owned()
+    } else {
+        args.file.display().to_string()
+    };
     let mut bytes = Vec::new();
     let read = if is_stdin {
-        std::io::stdin().lock().take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes)
+        std::io::stdin()
+            .lock()
+            .take(MAX_CONFIG_BYTES + 1)
+            .read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(&args.file).and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        std::fs::File::open(&args.file)
+            .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
     };
     if let Err(error) = read {
-        printer.message(&format!("stalwart-tenant: error: cannot read {name}: {error}"));
+        printer.message(&format!(
+            "stalwart-tenant: error: cannot read {name}: {error}"
+        ));
         return ExitCode::from(EXIT_INVALID);
     }
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        printer.message(&format!("stalwart-tenant: error: {name} is larger than {} MiB", MAX_CONFIG_BYTES / (1024 * 1024)));
+        printer.message(&format!(
+            "stalwart-tenant: error: {name} is larger than {} MiB",
+            MAX_CONFIG_BYTES / (1024 * 1024)
+        ));
         return ExitCode::from(EXIT_INVALID);
     }
     let Ok(text) = String::from_utf8(bytes) else {
@@ -43,7 +56,9 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> ExitCode {
     };
     match audit::audit_config(&text) {
         Ok(findings) if findings.is_empty() => {
-            printer.message(&format!("stalwart-tenant: {name}: no expression problems found"));
+            printer.message(&format!(
+                "stalwart-tenant: {name}: no expression problems found"
+            ));
             ExitCode::SUCCESS
         }
         Ok(findings) => {
@@ -58,7 +73,10 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> ExitCode {
             ExitCode::from(EXIT_INVALID)
         }
         Err(error) => {
-            printer.message(&format!("stalwart-tenant: error: {name}:{}:{}: {}", error.line, error.column, error.message));
+            printer.message(&format!(
+                "stalwart-tenant: error: {name}:{}:{}: {}",
+                error.line, error.column, error.message
+            ));
             ExitCode::from(EXIT_INVALID)
         }
     }

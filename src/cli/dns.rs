@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::printer::{count_errors, Printer};
-use super::{ValueArgs, EXIT_INVALID};
+use super::printer::{Printer, count_errors};
+use super::{EXIT_INVALID, ValueArgs};
 use crate::diagnostic::Diagnostic;
 use crate::dns;
 use crate::values;
@@ -39,19 +39,41 @@ pub fn run(args: &DnsArgs, printer: &Printer) -> ExitCode {
     let values = &loaded.values;
     if values.domain.primary.is_empty() {
         printer.diagnostics(
-            &[Diagnostic::error("missing value `domain.primary`: the records are for the tenant's domain").help("set domain.primary: acme.example, or pass --set domain=acme.example")],
+            &[Diagnostic::error(
+                "missing value `domain.primary`: the records are for the tenant's domain",
+            )
+            .help("set domain.primary: acme.example, or pass --set domain=acme.example")],
             Some("error: no records printed"),
         );
         return ExitCode::from(EXIT_INVALID);
     }
     let domain = &values.domain.primary;
-    let mail_host = if values.stalwart.hostname.is_empty() { format!("mail.{domain}") } else { values.stalwart.hostname.clone() };
-    let rua = if values.dns.dmarc.rua.is_empty() { format!("dmarc@{domain}") } else { values.dns.dmarc.rua.clone() };
-    let records = dns::records(&dns::RecordInputs { domain, mail_host: &mail_host, dmarc_rua: &rua, values });
+    let mail_host = if values.stalwart.hostname.is_empty() {
+        format!("mail.{domain}")
+    } else {
+        values.stalwart.hostname.clone()
+    };
+    let rua = if values.dns.dmarc.rua.is_empty() {
+        format!("dmarc@{domain}")
+    } else {
+        values.dns.dmarc.rua.clone()
+    };
+    let records = dns::records(&dns::RecordInputs {
+        domain,
+        mail_host: &mail_host,
+        dmarc_rua: &rua,
+        values,
+    });
     let text = match args.format {
         DnsFormat::Zone => records.zone_file(),
-        DnsFormat::Json => format!("{}\n", serde_json::to_string_pretty(&records).unwrap_or_default()),
-        DnsFormat::Yaml => format!("{}\n", crate::render::yaml::block(&serde_json::to_value(&records).unwrap_or_default(), 0)),
+        DnsFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&records).unwrap_or_default()
+        ),
+        DnsFormat::Yaml => format!(
+            "{}\n",
+            crate::render::yaml::block(&serde_json::to_value(&records).unwrap_or_default(), 0)
+        ),
     };
     printer.data(&text)
 }

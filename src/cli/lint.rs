@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::printer::Printer;
-use super::{ValueArgs, EXIT_INVALID};
+use super::{EXIT_INVALID, ValueArgs};
 use crate::diagnostic::{Diagnostic, Severity};
 
 #[derive(Debug, Args)]
@@ -24,21 +24,37 @@ pub fn run(args: &LintArgs, printer: &Printer) -> ExitCode {
         for diagnostic in &mut diagnostics {
             if diagnostic.severity == Severity::Warning {
                 diagnostic.severity = Severity::Error;
-                diagnostic.help.push("an error because of lint --strict".to_owned());
+                diagnostic
+                    .help
+                    .push("an error because of lint --strict".to_owned());
             }
         }
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     let failed = errors > 0 || outcome.rendered.is_none();
     let summary = if failed {
-        format!("error: lint found {errors} error{} and {warnings} warning{}", plural(errors), plural(warnings))
+        format!(
+            "error: lint found {errors} error{} and {warnings} warning{}",
+            plural(errors),
+            plural(warnings)
+        )
     } else {
         let objects = outcome.rendered.as_ref().map_or(0, |r| r.objects.len());
-        format!("lint passed: {objects} objects rendered and checked, {warnings} warning{}", plural(warnings))
+        format!(
+            "lint passed: {objects} objects rendered and checked, {warnings} warning{}",
+            plural(warnings)
+        )
     };
     printer.diagnostics(&diagnostics, Some(&summary));
-    if failed { ExitCode::from(EXIT_INVALID) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(EXIT_INVALID)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn plural(count: usize) -> &'static str {

@@ -62,7 +62,13 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ValueArgs {
     /// A tenant values file; `-` reads stdin. Repeatable: later files override earlier ones.
-    #[arg(short = 'f', long = "values", value_name = "FILE", env = "STALWART_TENANT_VALUES", value_delimiter = ',')]
+    #[arg(
+        short = 'f',
+        long = "values",
+        value_name = "FILE",
+        env = "STALWART_TENANT_VALUES",
+        value_delimiter = ','
+    )]
     pub values: Vec<PathBuf>,
     /// Set a value: PATH=VALUE, VALUE read as YAML (`a.b[0].c=1`, `x=null` deletes). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -71,16 +77,31 @@ pub struct ValueArgs {
     #[arg(long = "set-string", value_name = "PATH=VALUE")]
     pub set_string: Vec<String>,
     /// Prefix of every object name, unless fullnameOverride is set.
-    #[arg(long, value_name = "NAME", default_value = "stalwart", env = "STALWART_TENANT_RELEASE_NAME")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "stalwart",
+        env = "STALWART_TENANT_RELEASE_NAME"
+    )]
     pub release_name: String,
     /// Namespace written into every object; without it kubectl's context decides.
-    #[arg(short = 'n', long, value_name = "NS", env = "STALWART_TENANT_NAMESPACE")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        env = "STALWART_TENANT_NAMESPACE"
+    )]
     pub namespace: Option<String>,
     /// Render the defaults alone: templates whose tenant inputs are missing are skipped with a note.
     #[arg(long, env = "STALWART_TENANT_SMOKE")]
     pub smoke: bool,
     /// Read templates from this directory, over the embedded ones (for template development).
-    #[arg(long, value_name = "DIR", hide = true, env = "STALWART_TENANT_TEMPLATES_DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        hide = true,
+        env = "STALWART_TENANT_TEMPLATES_DIR"
+    )]
     pub templates_dir: Option<PathBuf>,
     /// The layers in command-line order, filled from the argument indices.
     #[arg(skip)]
@@ -91,7 +112,10 @@ impl ValueArgs {
     /// Orders `-f`, `--set` and `--set-string` as they were given.
     fn order_inputs(&mut self, matches: &ArgMatches) {
         // An empty STALWART_TENANT_NAMESPACE means no namespace, as if unset.
-        self.namespace = self.namespace.take().filter(|namespace| !namespace.is_empty());
+        self.namespace = self
+            .namespace
+            .take()
+            .filter(|namespace| !namespace.is_empty());
         let mut ordered: Vec<(usize, Input)> = Vec::new();
         let mut collect = |id: &str, make: &dyn Fn(usize) -> Input| {
             if let Some(indices) = matches.indices_of(id) {
@@ -102,7 +126,9 @@ impl ValueArgs {
         };
         collect("values", &|i| Input::File(self.values[i].clone()));
         collect("set", &|i| Input::Set(self.set[i].clone()));
-        collect("set_string", &|i| Input::SetString(self.set_string[i].clone()));
+        collect("set_string", &|i| {
+            Input::SetString(self.set_string[i].clone())
+        });
         ordered.sort_by_key(|(index, _)| *index);
         let mut inputs: Vec<Input> = ordered.into_iter().map(|(_, input)| input).collect();
         // Values from the environment variable have no index: they come first.

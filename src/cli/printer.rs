@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::diagnostic::{error_count, Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, error_count};
 
 /// Writes data to stdout and messages to stderr.
 #[derive(Debug, Default)]
@@ -18,14 +18,19 @@ impl Printer {
 
     /// Writes `data` to stdout in one piece. A closed pipe ends the program
     /// quietly with success: the reader chose to stop.
-    #[must_use] 
+    #[must_use]
     pub fn data(&self, data: &str) -> ExitCode {
         let mut stdout = io::stdout().lock();
-        match stdout.write_all(data.as_bytes()).and_then(|()| stdout.flush()) {
+        match stdout
+            .write_all(data.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(error) => {
-                self.message(&format!("stalwart-tenant: error: cannot write to stdout: {error}"));
+                self.message(&format!(
+                    "stalwart-tenant: error: cannot write to stdout: {error}"
+                ));
                 ExitCode::from(super::EXIT_INVALID)
             }
         }

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::printer::{count_errors, Printer};
+use super::printer::{Printer, count_errors};
 use super::tenants::{self, TenantArgs};
-use super::{ValueArgs, EXIT_INVALID, EXIT_USAGE};
+use super::{EXIT_INVALID, EXIT_USAGE, ValueArgs};
 use crate::diagnostic::Diagnostic;
-use crate::output::{self, dir, Format};
+use crate::output::{self, Format, dir};
 use crate::render::context::RenderOptions;
 use crate::render::templates::TemplateSet;
 use crate::render::{self, Outcome, RenderedObject};
@@ -22,7 +22,13 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub values: ValueArgs,
     /// Output format: a YAML stream or a JSON v1 List.
-    #[arg(short = 'o', long, value_enum, default_value = "yaml", env = "STALWART_TENANT_OUTPUT")]
+    #[arg(
+        short = 'o',
+        long,
+        value_enum,
+        default_value = "yaml",
+        env = "STALWART_TENANT_OUTPUT"
+    )]
     pub output: Format,
     /// Print only these objects: KIND/NAME (e.g. StatefulSet/stalwart) or templates/FILE. Repeatable.
     #[arg(long = "show-only", value_name = "KIND/NAME")]
@@ -53,8 +59,12 @@ pub(super) fn check_flags(args: &ValueArgs) -> Vec<Diagnostic> {
 /// Returns the embedded templates, or those of `--templates-dir` over them.
 pub(super) fn load_templates(args: &ValueArgs) -> Result<TemplateSet, Diagnostic> {
     match &args.templates_dir {
-        Some(dir) => TemplateSet::with_directory(dir)
-            .map_err(|error| Diagnostic::error(format!("cannot read templates from {}: {error}", dir.display()))),
+        Some(dir) => TemplateSet::with_directory(dir).map_err(|error| {
+            Diagnostic::error(format!(
+                "cannot read templates from {}: {error}",
+                dir.display()
+            ))
+        }),
         None => Ok(TemplateSet::embedded()),
     }
 }
@@ -62,17 +72,28 @@ pub(super) fn load_templates(args: &ValueArgs) -> Result<TemplateSet, Diagnostic
 /// Loads the value layers over the defaults and renders them. Unknown keys
 /// do not stop the render: the gates, audit and output checks still run, so
 /// one run reports every problem (and the render still fails).
-pub(super) fn render_layers(inputs: &[Input], options: &RenderOptions, templates: &TemplateSet, stdin: &mut dyn Read) -> Outcome {
+pub(super) fn render_layers(
+    inputs: &[Input],
+    options: &RenderOptions,
+    templates: &TemplateSet,
+    stdin: &mut dyn Read,
+) -> Outcome {
     let (loaded, mut diagnostics) = values::load_all(inputs, stdin);
     let Some(loaded) = loaded else {
-        return Outcome { rendered: None, diagnostics };
+        return Outcome {
+            rendered: None,
+            diagnostics,
+        };
     };
     let mut outcome = render::render(&loaded, options, templates);
     if diagnostics.iter().any(Diagnostic::is_error) {
         outcome.rendered = None;
     }
     diagnostics.append(&mut outcome.diagnostics);
-    Outcome { rendered: outcome.rendered, diagnostics }
+    Outcome {
+        rendered: outcome.rendered,
+        diagnostics,
+    }
 }
 
 /// Loads the values and renders, collecting every diagnostic.
@@ -80,31 +101,58 @@ pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
     let mut diagnostics = check_flags(args);
     if !diagnostics.is_empty() {
         // A bad flag would otherwise surface again on every rendered object.
-        return Outcome { rendered: None, diagnostics };
+        return Outcome {
+            rendered: None,
+            diagnostics,
+        };
     }
     let templates = match load_templates(args) {
         Ok(templates) => templates,
         Err(problem) => {
             diagnostics.push(problem);
-            return Outcome { rendered: None, diagnostics };
+            return Outcome {
+                rendered: None,
+                diagnostics,
+            };
         }
     };
-    let options = RenderOptions { release_name: args.release_name.clone(), namespace: args.namespace.clone(), smoke: args.smoke };
-    let mut outcome = render_layers(&args.inputs, &options, &templates, &mut std::io::stdin().lock());
+    let options = RenderOptions {
+        release_name: args.release_name.clone(),
+        namespace: args.namespace.clone(),
+        smoke: args.smoke,
+    };
+    let mut outcome = render_layers(
+        &args.inputs,
+        &options,
+        &templates,
+        &mut std::io::stdin().lock(),
+    );
     if diagnostics.iter().any(Diagnostic::is_error) {
         outcome.rendered = None;
     }
     diagnostics.append(&mut outcome.diagnostics);
-    Outcome { rendered: outcome.rendered, diagnostics }
+    Outcome {
+        rendered: outcome.rendered,
+        diagnostics,
+    }
 }
 
 /// Applies `--show-only`, or returns the error to print when a selector
 /// matched nothing.
-pub(super) fn select_objects<'a>(objects: &'a [RenderedObject], show_only: &[String]) -> Result<Vec<&'a RenderedObject>, Diagnostic> {
+pub(super) fn select_objects<'a>(
+    objects: &'a [RenderedObject],
+    show_only: &[String],
+) -> Result<Vec<&'a RenderedObject>, Diagnostic> {
     output::select(objects, show_only).map_err(|unmatched| {
-        let available: Vec<String> = objects.iter().map(|o| format!("{}/{}", o.object.kind, o.object.name)).collect();
-        Diagnostic::error(format!("--show-only {} matched no rendered object", unmatched.join(", ")))
-            .help(format!("rendered objects: {}", available.join(", ")))
+        let available: Vec<String> = objects
+            .iter()
+            .map(|o| format!("{}/{}", o.object.kind, o.object.name))
+            .collect();
+        Diagnostic::error(format!(
+            "--show-only {} matched no rendered object",
+            unmatched.join(", ")
+        ))
+        .help(format!("rendered objects: {}", available.join(", ")))
     })
 }
 
@@ -128,7 +176,10 @@ pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
 
     let outcome = load_and_render(&args.values);
     let Some(rendered) = outcome.rendered else {
-        let summary = format!("error: render failed with {}; {destination}", count_errors(&outcome.diagnostics));
+        let summary = format!(
+            "error: render failed with {}; {destination}",
+            count_errors(&outcome.diagnostics)
+        );
         printer.diagnostics(&outcome.diagnostics, Some(&summary));
         return ExitCode::from(EXIT_INVALID);
     };
@@ -151,6 +202,11 @@ pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         return ExitCode::from(EXIT_INVALID);
     }
     printer.diagnostics(&outcome.diagnostics, None);
-    printer.message(&format!("stalwart-tenant: wrote {} objects and {} to {}", selected.len(), dir::KUSTOMIZATION_FILE, output_dir.display()));
+    printer.message(&format!(
+        "stalwart-tenant: wrote {} objects and {} to {}",
+        selected.len(),
+        dir::KUSTOMIZATION_FILE,
+        output_dir.display()
+    ));
     ExitCode::SUCCESS
 }

@@ -16,26 +16,31 @@ use std::ffi::OsStr;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 
-use super::printer::{count_errors, Printer};
-use super::render::{check_flags, load_templates, render_layers, select_objects, RenderArgs};
+use super::printer::{Printer, count_errors};
+use super::render::{RenderArgs, check_flags, load_templates, render_layers, select_objects};
 use super::{EXIT_INVALID, EXIT_USAGE};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::output::dir;
 use crate::render::context::RenderOptions;
 use crate::render::templates::TemplateSet;
-use crate::values::validate::is_dns_label;
 use crate::values::Input;
+use crate::values::validate::is_dns_label;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct TenantArgs {
     /// A tenant values file, rendered into DIR/<file stem>/ over the shared -f/--set layers.
     /// Repeatable; needs --output-dir.
-    #[arg(long = "tenant", value_name = "FILE", env = "STALWART_TENANT_TENANTS", value_delimiter = ',')]
+    #[arg(
+        long = "tenant",
+        value_name = "FILE",
+        env = "STALWART_TENANT_TENANTS",
+        value_delimiter = ','
+    )]
     pub files: Vec<PathBuf>,
     /// Render every *.yaml and *.yml file in this directory (not its subdirectories) as a tenant.
     #[arg(long, value_name = "DIR", env = "STALWART_TENANT_TENANTS_DIR")]
@@ -100,7 +105,10 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         }
     };
     if let Err(error) = std::fs::create_dir_all(output_dir) {
-        problems.push(Diagnostic::error(format!("cannot create the output directory {}: {error}", output_dir.display())));
+        problems.push(Diagnostic::error(format!(
+            "cannot create the output directory {}: {error}",
+            output_dir.display()
+        )));
     }
     let Some(templates) = templates.filter(|_| problems.is_empty()) else {
         let summary = format!("error: {}; no tenant was rendered", count_errors(&problems));
@@ -108,11 +116,20 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         return ExitCode::from(EXIT_INVALID);
     };
 
-    let run = Run { args, templates: &templates, output_dir, printer, printed: Mutex::new(HashSet::new()) };
+    let run = Run {
+        args,
+        templates: &templates,
+        output_dir,
+        printer,
+        printed: Mutex::new(HashSet::new()),
+    };
     let failed = run.render_all(&tenants, worker_count(args.tenants.jobs, tenants.len()));
     let total = tenants.len();
     if failed == 0 {
-        printer.message(&format!("stalwart-tenant: rendered {total} tenants into {}", output_dir.display()));
+        printer.message(&format!(
+            "stalwart-tenant: rendered {total} tenants into {}",
+            output_dir.display()
+        ));
         ExitCode::SUCCESS
     } else {
         printer.message(&format!(
@@ -127,16 +144,28 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
 /// Returns the first flag combination that a multi-tenant render rejects.
 fn usage_problem(args: &RenderArgs) -> Option<&'static str> {
     if args.values.namespace.is_some() {
-        return Some("-n/--namespace sets one namespace and cannot be combined with --tenant or --tenants-dir; use --namespace-from-file-stem");
+        return Some(
+            "-n/--namespace sets one namespace and cannot be combined with --tenant or --tenants-dir; use --namespace-from-file-stem",
+        );
     }
-    if args.values.inputs.iter().any(|input| matches!(input, Input::File(path) if path.as_os_str() == "-")) {
-        return Some("-f - (standard input) cannot be combined with --tenant or --tenants-dir: stdin can be read only once");
+    if args
+        .values
+        .inputs
+        .iter()
+        .any(|input| matches!(input, Input::File(path) if path.as_os_str() == "-"))
+    {
+        return Some(
+            "-f - (standard input) cannot be combined with --tenant or --tenants-dir: stdin can be read only once",
+        );
     }
     None
 }
 
 fn worker_count(jobs: Option<u16>, tenants: usize) -> usize {
-    let limit = jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get), usize::from);
+    let limit = jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        usize::from,
+    );
     limit.min(tenants).max(1)
 }
 
@@ -151,7 +180,11 @@ fn collect_tenants(args: &TenantArgs) -> Result<Vec<Tenant>, Vec<Diagnostic>> {
     let mut tenants = Vec::with_capacity(paths.len());
     let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
     for path in paths {
-        let Some(name) = path.file_stem().and_then(OsStr::to_str).filter(|stem| is_directory_name(stem)) else {
+        let Some(name) = path
+            .file_stem()
+            .and_then(OsStr::to_str)
+            .filter(|stem| is_directory_name(stem))
+        else {
             problems.push(
                 Diagnostic::error(format!("tenant file {} has no usable file stem for its output directory", path.display()))
                     .help("name tenant files with ASCII letters, digits, `.`, `_` and `-`, not starting with `.`, such as acme.yaml"),
@@ -167,25 +200,41 @@ fn collect_tenants(args: &TenantArgs) -> Result<Vec<Tenant>, Vec<Diagnostic>> {
             continue;
         }
         by_name.insert(name.to_owned(), path.clone());
-        tenants.push(Tenant { name: name.to_owned(), path });
+        tenants.push(Tenant {
+            name: name.to_owned(),
+            path,
+        });
     }
     if !problems.is_empty() {
         return Err(problems);
     }
     if tenants.is_empty() {
-        let place = args.tenants_dir.as_ref().map_or_else(String::new, |dir| format!(" in {}", dir.display()));
-        return Err(vec![Diagnostic::error(format!("no tenant files found{place}")).help("tenant files end in .yaml or .yml")]);
+        let place = args
+            .tenants_dir
+            .as_ref()
+            .map_or_else(String::new, |dir| format!(" in {}", dir.display()));
+        return Err(vec![
+            Diagnostic::error(format!("no tenant files found{place}"))
+                .help("tenant files end in .yaml or .yml"),
+        ]);
     }
     Ok(tenants)
 }
 
 fn list_tenant_files(tenants_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
-    let cannot_read = |error: std::io::Error| vec![Diagnostic::error(format!("cannot read the tenants directory {}: {error}", tenants_dir.display()))];
+    let cannot_read = |error: std::io::Error| {
+        vec![Diagnostic::error(format!(
+            "cannot read the tenants directory {}: {error}",
+            tenants_dir.display()
+        ))]
+    };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(tenants_dir).map_err(cannot_read)? {
         let entry = entry.map_err(cannot_read)?;
         let path = entry.path();
-        let is_yaml = path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml");
+        let is_yaml = path
+            .extension()
+            .is_some_and(|extension| extension == "yaml" || extension == "yml");
         let is_hidden = entry.file_name().to_string_lossy().starts_with('.');
         if is_yaml && !is_hidden && path.is_file() {
             files.push(path);
@@ -197,7 +246,11 @@ fn list_tenant_files(tenants_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>
 
 /// Accepts ASCII letters, digits, `.`, `_` and `-`, not starting with `.`.
 fn is_directory_name(stem: &str) -> bool {
-    !stem.is_empty() && !stem.starts_with('.') && stem.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    !stem.is_empty()
+        && !stem.starts_with('.')
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 impl Run<'_> {
@@ -225,7 +278,11 @@ impl Run<'_> {
         let target = self.output_dir.join(&tenant.name);
         let unchanged = format!("{} was left unchanged", target.display());
         let mut diagnostics = Vec::new();
-        let namespace = self.args.tenants.namespace_from_file_stem.then(|| tenant.name.clone());
+        let namespace = self
+            .args
+            .tenants
+            .namespace_from_file_stem
+            .then(|| tenant.name.clone());
         if namespace.is_some() && !is_dns_label(&tenant.name) {
             diagnostics.push(
                 Diagnostic::error(format!("the file stem {:?} is not a valid namespace, so --namespace-from-file-stem cannot use it", tenant.name))
@@ -236,7 +293,11 @@ impl Run<'_> {
 
         let mut inputs = self.args.values.inputs.clone();
         inputs.push(Input::File(tenant.path.clone()));
-        let options = RenderOptions { release_name: self.args.values.release_name.clone(), namespace, smoke: self.args.values.smoke };
+        let options = RenderOptions {
+            release_name: self.args.values.release_name.clone(),
+            namespace,
+            smoke: self.args.values.smoke,
+        };
         let outcome = render_layers(&inputs, &options, self.templates, &mut std::io::empty());
         diagnostics.extend(outcome.diagnostics);
         let Some(rendered) = outcome.rendered else {
@@ -259,7 +320,11 @@ impl Run<'_> {
     }
 
     fn report_failure(&self, tenant: &Tenant, diagnostics: &[Diagnostic], unchanged: &str) -> bool {
-        let summary = format!("error: tenant {}: render failed with {}; {unchanged}", tenant.path.display(), count_errors(diagnostics));
+        let summary = format!(
+            "error: tenant {}: render failed with {}; {unchanged}",
+            tenant.path.display(),
+            count_errors(diagnostics)
+        );
         self.printer.diagnostics(diagnostics, Some(&summary));
         false
     }
@@ -268,11 +333,21 @@ impl Run<'_> {
     /// tenant printed.
     fn report_warnings(&self, tenant: &Tenant, diagnostics: &[Diagnostic]) {
         let fresh: Vec<Diagnostic> = {
-            let mut printed = self.printed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            diagnostics.iter().filter(|d| d.severity != Severity::Error && printed.insert(d.to_string())).cloned().collect()
+            let mut printed = self
+                .printed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            diagnostics
+                .iter()
+                .filter(|d| d.severity != Severity::Error && printed.insert(d.to_string()))
+                .cloned()
+                .collect()
         };
         if !fresh.is_empty() {
-            let summary = format!("tenant {}: rendered with warnings (each one is printed only for the first tenant that has it)", tenant.path.display());
+            let summary = format!(
+                "tenant {}: rendered with warnings (each one is printed only for the first tenant that has it)",
+                tenant.path.display()
+            );
             self.printer.diagnostics(&fresh, Some(&summary));
         }
     }

@@ -15,7 +15,8 @@ pub struct ValuesArgs {
 
 pub fn run(args: &ValuesArgs, printer: &Printer) -> ExitCode {
     if args.schema {
-        let mut text = serde_json::to_string_pretty(&crate::values::values_file_schema()).unwrap_or_default();
+        let mut text =
+            serde_json::to_string_pretty(&crate::values::values_file_schema()).unwrap_or_default();
         text.push('\n');
         printer.data(&text)
     } else {

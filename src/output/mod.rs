@@ -56,24 +56,43 @@ pub fn json_list(objects: &[&RenderedObject]) -> String {
 /// Selects objects by `Kind/name` (case-insensitive kind) or by template
 /// path (`templates/services.yaml`). Returns the selection, or the
 /// selectors that matched nothing.
-pub fn select<'a>(objects: &'a [RenderedObject], selectors: &[String]) -> Result<Vec<&'a RenderedObject>, Vec<String>> {
+pub fn select<'a>(
+    objects: &'a [RenderedObject],
+    selectors: &[String],
+) -> Result<Vec<&'a RenderedObject>, Vec<String>> {
     if selectors.is_empty() {
         return Ok(objects.iter().collect());
     }
     let matches = |object: &RenderedObject, selector: &str| {
-        let is_yaml = std::path::Path::new(selector).extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml"));
+        let is_yaml = std::path::Path::new(selector)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml"));
         if selector.starts_with("templates/") || is_yaml {
             let wanted = selector.strip_prefix("templates/").unwrap_or(selector);
-            return object.source.strip_prefix("templates/").unwrap_or(&object.source) == wanted;
+            return object
+                .source
+                .strip_prefix("templates/")
+                .unwrap_or(&object.source)
+                == wanted;
         }
         match selector.split_once('/') {
-            Some((kind, name)) => object.object.kind.eq_ignore_ascii_case(kind) && (name == "*" || object.object.name == name),
+            Some((kind, name)) => {
+                object.object.kind.eq_ignore_ascii_case(kind)
+                    && (name == "*" || object.object.name == name)
+            }
             None => object.object.kind.eq_ignore_ascii_case(selector),
         }
     };
-    let unmatched: Vec<String> = selectors.iter().filter(|s| !objects.iter().any(|o| matches(o, s))).cloned().collect();
+    let unmatched: Vec<String> = selectors
+        .iter()
+        .filter(|s| !objects.iter().any(|o| matches(o, s)))
+        .cloned()
+        .collect();
     if !unmatched.is_empty() {
         return Err(unmatched);
     }
-    Ok(objects.iter().filter(|o| selectors.iter().any(|s| matches(o, s))).collect())
+    Ok(objects
+        .iter()
+        .filter(|o| selectors.iter().any(|s| matches(o, s)))
+        .collect())
 }

@@ -16,9 +16,9 @@ use minijinja::{Environment, Error, ErrorKind};
 use super::toml;
 use crate::diagnostic::Diagnostic;
 use crate::generation::StalwartGeneration;
-use crate::values::model::Setting;
-use crate::values::node::{display_path, PathSegment};
 use crate::values::Loaded;
+use crate::values::model::Setting;
+use crate::values::node::{PathSegment, display_path};
 
 #[derive(Default)]
 struct ConfigState {
@@ -32,7 +32,10 @@ struct ConfigState {
 type SharedState = Arc<Mutex<ConfigState>>;
 
 fn state_of(env: &Environment<'_>) -> Option<SharedState> {
-    env.globals().find(|(name, _)| *name == "__config_state").and_then(|(_, value)| value.downcast_object::<StateHandle>()).map(|handle| Arc::clone(&handle.0))
+    env.globals()
+        .find(|(name, _)| *name == "__config_state")
+        .and_then(|(_, value)| value.downcast_object::<StateHandle>())
+        .map(|handle| Arc::clone(&handle.0))
 }
 
 #[derive(Debug)]
@@ -40,7 +43,9 @@ struct StateHandle(SharedState);
 
 impl std::fmt::Debug for ConfigState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConfigState").field("managed", &self.managed.len()).finish_non_exhaustive()
+        f.debug_struct("ConfigState")
+            .field("managed", &self.managed.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -63,7 +68,11 @@ fn setting_value(setting: &Setting) -> Value {
 }
 
 fn settings_path(key: &str) -> Vec<PathSegment> {
-    vec![PathSegment::Key("stalwart".to_owned()), PathSegment::Key("settings".to_owned()), PathSegment::Key(key.to_owned())]
+    vec![
+        PathSegment::Key("stalwart".to_owned()),
+        PathSegment::Key("settings".to_owned()),
+        PathSegment::Key(key.to_owned()),
+    ]
 }
 
 /// Returns where a tenant setting behind a config.toml key was written,
@@ -71,43 +80,63 @@ fn settings_path(key: &str) -> Vec<PathSegment> {
 #[must_use]
 pub fn setting_origin(loaded: &Loaded, config_key: &str) -> Option<String> {
     let settings = &loaded.values.stalwart.settings;
-    let owner = settings.keys().find(|key| config_key == key.as_str() || config_key.starts_with(&format!("{key}.")) || config_key.starts_with(&format!("{key}[")))?;
-    loaded.locate(&settings_path(owner)).map(|location| format!("{location} (`{}`)", display_path(&settings_path(owner))))
+    let owner = settings.keys().find(|key| {
+        config_key == key.as_str()
+            || config_key.starts_with(&format!("{key}."))
+            || config_key.starts_with(&format!("{key}["))
+    })?;
+    loaded
+        .locate(&settings_path(owner))
+        .map(|location| format!("{location} (`{}`)", display_path(&settings_path(owner))))
 }
 
 /// Registers `key()` and `tenant_settings()`.
 pub fn register(env: &mut Environment<'static>, loaded: &Loaded) {
     let state: SharedState = Arc::new(Mutex::new(ConfigState::default()));
-    env.add_global("__config_state", Value::from_object(StateHandle(Arc::clone(&state))));
-    let settings: Arc<BTreeMap<String, Setting>> = Arc::new(loaded.values.stalwart.settings.clone());
+    env.add_global(
+        "__config_state",
+        Value::from_object(StateHandle(Arc::clone(&state))),
+    );
+    let settings: Arc<BTreeMap<String, Setting>> =
+        Arc::new(loaded.values.stalwart.settings.clone());
 
     // `{{ key("server.hostname", value) }}` or `{{ key(["lookup", "x", entry], value) }}`.
     let key_state = Arc::clone(&state);
     let key_settings = Arc::clone(&settings);
-    env.add_function("key", move |name: Value, value: Value| -> Result<String, Error> {
-        let segments: Vec<String> = if let Some(dotted) = name.as_str() {
-            dotted.split('.').map(str::to_owned).collect()
-        } else {
-            name.try_iter()?.map(|segment| segment.as_str().map_or_else(|| segment.to_string(), str::to_owned)).collect()
-        };
-        let flat = segments.join(".");
-        let mut state = lock(&key_state);
-        if state.managed.contains(&flat) {
-            return Err(invalid(format!("config.toml template writes {flat} twice")));
-        }
-        state.managed.push(flat.clone());
-        let value = match key_settings.get(&flat) {
-            Some(setting @ Setting::Override(_)) => {
-                state.used_overrides.insert(flat.clone());
-                setting_value(setting)
+    env.add_function(
+        "key",
+        move |name: Value, value: Value| -> Result<String, Error> {
+            let segments: Vec<String> = if let Some(dotted) = name.as_str() {
+                dotted.split('.').map(str::to_owned).collect()
+            } else {
+                name.try_iter()?
+                    .map(|segment| {
+                        segment
+                            .as_str()
+                            .map_or_else(|| segment.to_string(), str::to_owned)
+                    })
+                    .collect()
+            };
+            let flat = segments.join(".");
+            let mut state = lock(&key_state);
+            if state.managed.contains(&flat) {
+                return Err(invalid(format!("config.toml template writes {flat} twice")));
             }
-            _ => value,
-        };
-        drop(state);
-        let written_key = toml::key(&segments).map_err(|e| invalid(e.0))?;
-        let written_value = toml::value(&value).map_err(|e| invalid(format!("{flat}: {}", e.0)))?;
-        Ok(format!("{written_key} = {written_value}"))
-    });
+            state.managed.push(flat.clone());
+            let value = match key_settings.get(&flat) {
+                Some(setting @ Setting::Override(_)) => {
+                    state.used_overrides.insert(flat.clone());
+                    setting_value(setting)
+                }
+                _ => value,
+            };
+            drop(state);
+            let written_key = toml::key(&segments).map_err(|e| invalid(e.0))?;
+            let written_value =
+                toml::value(&value).map_err(|e| invalid(format!("{flat}: {}", e.0)))?;
+            Ok(format!("{written_key} = {written_value}"))
+        },
+    );
 
     let tenant_state = Arc::clone(&state);
     let loaded_for_messages = loaded.clone();
@@ -155,11 +184,20 @@ pub fn register(env: &mut Environment<'static>, loaded: &Loaded) {
 }
 
 /// Renders the config file of `generation`.
-pub fn render(env: &Environment<'_>, generation: StalwartGeneration, loaded: &Loaded) -> Result<String, Vec<Diagnostic>> {
+pub fn render(
+    env: &Environment<'_>,
+    generation: StalwartGeneration,
+    loaded: &Loaded,
+) -> Result<String, Vec<Diagnostic>> {
     let name = generation.config_template();
-    let result = env.get_template(name).and_then(|template| template.render(minijinja::context! {}));
+    let result = env
+        .get_template(name)
+        .and_then(|template| template.render(minijinja::context! {}));
     let state = state_of(env);
-    let problems = state.as_ref().map(|s| std::mem::take(&mut lock(s).problems)).unwrap_or_default();
+    let problems = state
+        .as_ref()
+        .map(|s| std::mem::take(&mut lock(s).problems))
+        .unwrap_or_default();
     if let Some(state) = &state {
         // The environment may render again (tests, several tenants): start clean.
         let mut state = lock(state);
@@ -174,7 +212,9 @@ pub fn render(env: &Environment<'_>, generation: StalwartGeneration, loaded: &Lo
             let mut all = problems;
             all.push(Diagnostic::error(format!(
                 "cannot render templates/{name}: {}",
-                error.detail().map_or_else(|| error.to_string(), str::to_owned)
+                error
+                    .detail()
+                    .map_or_else(|| error.to_string(), str::to_owned)
             )));
             Err(all)
         }

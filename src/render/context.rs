@@ -157,7 +157,10 @@ pub struct EnvVar {
 }
 
 fn env(name: &'static str, value: impl Into<String>) -> EnvVar {
-    EnvVar { name, value: value.into() }
+    EnvVar {
+        name,
+        value: value.into(),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,8 +217,16 @@ pub struct PowerDnsFacts {
 /// registry.
 #[must_use]
 pub fn image_reference(global_registry: &str, image: &JobImage) -> String {
-    let registry = if global_registry.is_empty() { image.registry.as_str() } else { global_registry };
-    let name = if registry.is_empty() { image.repository.clone() } else { format!("{registry}/{}", image.repository) };
+    let registry = if global_registry.is_empty() {
+        image.registry.as_str()
+    } else {
+        global_registry
+    };
+    let name = if registry.is_empty() {
+        image.repository.clone()
+    } else {
+        format!("{registry}/{}", image.repository)
+    };
     match (image.tag.is_empty(), image.digest.is_empty()) {
         (_, true) => format!("{name}:{}", image.tag),
         // The tag is kept for people; the runtime pulls by digest.
@@ -225,30 +236,58 @@ pub fn image_reference(global_registry: &str, image: &JobImage) -> String {
 }
 
 fn url_port(url: &str) -> u16 {
-    url::Url::parse(url).ok().and_then(|u| u.port_or_known_default()).unwrap_or(443)
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.port_or_known_default())
+        .unwrap_or(443)
 }
 
 /// Completes a bare local part with the tenant's domain.
 #[must_use]
 pub fn full_address(address: &str, domain: &str) -> String {
-    if address.contains('@') { address.to_owned() } else { format!("{address}@{domain}") }
+    if address.contains('@') {
+        address.to_owned()
+    } else {
+        format!("{address}@{domain}")
+    }
 }
 
 impl Tenant {
     /// Resolves the tenant. `domain` is the tenant's domain, or the smoke
     /// placeholder when smoke mode renders without one.
     #[must_use]
-    pub fn new(values: &Values, options: &RenderOptions, generation: StalwartGeneration, domain: &str) -> Self {
+    pub fn new(
+        values: &Values,
+        options: &RenderOptions,
+        generation: StalwartGeneration,
+        domain: &str,
+    ) -> Self {
         let fullname = if values.fullname_override.is_empty() {
             options.release_name.clone()
         } else {
             values.fullname_override.clone()
         };
-        let chart_name = if values.name_override.is_empty() { CHART_NAME.to_owned() } else { values.name_override.clone() };
+        let chart_name = if values.name_override.is_empty() {
+            CHART_NAME.to_owned()
+        } else {
+            values.name_override.clone()
+        };
         let names = Names::new(&fullname, values);
-        let hostname = if values.stalwart.hostname.is_empty() { format!("mail.{domain}") } else { values.stalwart.hostname.clone() };
-        let webmail_host = if values.ingress.webmail.host.is_empty() { format!("mail.{domain}") } else { values.ingress.webmail.host.clone() };
-        let dmarc_rua = if values.dns.dmarc.rua.is_empty() { format!("dmarc@{domain}") } else { values.dns.dmarc.rua.clone() };
+        let hostname = if values.stalwart.hostname.is_empty() {
+            format!("mail.{domain}")
+        } else {
+            values.stalwart.hostname.clone()
+        };
+        let webmail_host = if values.ingress.webmail.host.is_empty() {
+            format!("mail.{domain}")
+        } else {
+            values.ingress.webmail.host.clone()
+        };
+        let dmarc_rua = if values.dns.dmarc.rua.is_empty() {
+            format!("dmarc@{domain}")
+        } else {
+            values.dns.dmarc.rua.clone()
+        };
         let stalwart_image = JobImage {
             registry: values.stalwart.image.registry.clone(),
             repository: values.stalwart.image.repository.clone(),
@@ -270,7 +309,12 @@ impl Tenant {
             signature_id: format!("{key_type}-{domain}"),
         };
         let realm_url = values.keycloak.realm_url.trim_end_matches('/').to_owned();
-        let records = dns::records(&dns::RecordInputs { domain, mail_host: &hostname, dmarc_rua: &dmarc_rua, values });
+        let records = dns::records(&dns::RecordInputs {
+            domain,
+            mail_host: &hostname,
+            dmarc_rua: &dmarc_rua,
+            values,
+        });
         let groups: Vec<GroupFacts> = values
             .mailboxes
             .groups
@@ -287,15 +331,28 @@ impl Tenant {
         let dns_env = dns_env(values, domain, &hostname, &stalwart_url, &records, &dkim);
         let dns_records_yaml = format!(
             "{}\n",
-            super::yaml::block(&serde_json::json!({ "records": serde_json::to_value(&records.records).unwrap_or_default() }), 0)
+            super::yaml::block(
+                &serde_json::json!({ "records": serde_json::to_value(&records.records).unwrap_or_default() }),
+                0
+            )
         );
         let dns_zone = records.zone_file();
-        let app_version = values.stalwart.image.tag.strip_prefix('v').unwrap_or(&values.stalwart.image.tag).to_owned();
+        let app_version = values
+            .stalwart
+            .image
+            .tag
+            .strip_prefix('v')
+            .unwrap_or(&values.stalwart.image.tag)
+            .to_owned();
         Self {
             release_name: options.release_name.clone(),
             namespace: options.namespace.clone(),
             chart_name,
-            app_version: if app_version.is_empty() { generation.label().to_owned() } else { app_version },
+            app_version: if app_version.is_empty() {
+                generation.label().to_owned()
+            } else {
+                app_version
+            },
             stalwart_url,
             names,
             fullname,
@@ -346,8 +403,14 @@ impl Tenant {
     pub fn labels(&self, values: &Values, component: &str) -> BTreeMap<String, String> {
         let mut labels: BTreeMap<String, String> = values.common_labels.clone();
         labels.extend(self.selector_labels(component));
-        labels.insert("app.kubernetes.io/version".to_owned(), self.app_version.clone());
-        labels.insert("app.kubernetes.io/managed-by".to_owned(), "stalwart-tenant".to_owned());
+        labels.insert(
+            "app.kubernetes.io/version".to_owned(),
+            self.app_version.clone(),
+        );
+        labels.insert(
+            "app.kubernetes.io/managed-by".to_owned(),
+            "stalwart-tenant".to_owned(),
+        );
         labels
     }
 
@@ -356,14 +419,27 @@ impl Tenant {
     pub fn selector_labels(&self, component: &str) -> BTreeMap<String, String> {
         BTreeMap::from([
             ("app.kubernetes.io/name".to_owned(), self.chart_name.clone()),
-            ("app.kubernetes.io/instance".to_owned(), self.release_name.clone()),
-            ("app.kubernetes.io/component".to_owned(), component.to_owned()),
+            (
+                "app.kubernetes.io/instance".to_owned(),
+                self.release_name.clone(),
+            ),
+            (
+                "app.kubernetes.io/component".to_owned(),
+                component.to_owned(),
+            ),
         ])
     }
 }
 
 /// Builds the setup Job's environment, from which the script reads every tenant input.
-fn setup_env(values: &Values, domain: &str, stalwart_url: &str, admin_email: &str, groups: &[GroupFacts], dkim: &DkimFacts) -> Vec<EnvVar> {
+fn setup_env(
+    values: &Values,
+    domain: &str,
+    stalwart_url: &str,
+    admin_email: &str,
+    groups: &[GroupFacts],
+    dkim: &DkimFacts,
+) -> Vec<EnvVar> {
     let stalwart_url = stalwart_url.to_owned();
     let admin_email = admin_email.to_owned();
     vec![
@@ -373,43 +449,88 @@ fn setup_env(values: &Values, domain: &str, stalwart_url: &str, admin_email: &st
         env("DOMAIN", domain),
         env("ADMIN_ACCOUNT", values.admin.username.clone()),
         env("ADMIN_EMAIL", admin_email.clone()),
-        env("DIRECTORY_IS_INTERNAL", if values.keycloak.enabled && !values.keycloak.realm_url.is_empty() { "false" } else { "true" }),
+        env(
+            "DIRECTORY_IS_INTERNAL",
+            if values.keycloak.enabled && !values.keycloak.realm_url.is_empty() {
+                "false"
+            } else {
+                "true"
+            },
+        ),
         env(
             "MAILBOX_GROUPS",
             groups
                 .iter()
-                .map(|g| std::iter::once(g.name.as_str()).chain([g.email.as_str()]).chain(g.members.iter().map(String::as_str)).collect::<Vec<_>>().join(" "))
+                .map(|g| {
+                    std::iter::once(g.name.as_str())
+                        .chain([g.email.as_str()])
+                        .chain(g.members.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
         env("DKIM_ALGORITHM", dkim.api_algorithm),
         env("DKIM_SELECTOR", dkim.selector.clone()),
         env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
-        env("READY_TIMEOUT_SECONDS", values.setup_job.ready_timeout_seconds.to_string()),
+        env(
+            "READY_TIMEOUT_SECONDS",
+            values.setup_job.ready_timeout_seconds.to_string(),
+        ),
     ]
 }
 
 /// Builds the DNS publishing Job's environment.
-fn dns_env(values: &Values, domain: &str, hostname: &str, stalwart_url: &str, records: &Records, dkim: &DkimFacts) -> Vec<EnvVar> {
+fn dns_env(
+    values: &Values,
+    domain: &str,
+    hostname: &str,
+    stalwart_url: &str,
+    records: &Records,
+    dkim: &DkimFacts,
+) -> Vec<EnvVar> {
     let hostname = hostname.to_owned();
     let stalwart_url = stalwart_url.to_owned();
     vec![
-        env("PDNS_API_URL", values.dns.powerdns.api_url.trim_end_matches('/')),
+        env(
+            "PDNS_API_URL",
+            values.dns.powerdns.api_url.trim_end_matches('/'),
+        ),
         env("PDNS_API_KEY_FILE", paths::POWERDNS_API_KEY_FILE),
         env("PDNS_SERVER_ID", values.dns.powerdns.server_id.clone()),
         env("PDNS_ZONE", values.dns.powerdns.zone.clone()),
         env("RECORD_TTL", values.dns.ttl.to_string()),
         env("DOMAIN", domain),
         env("MX_HOST", hostname.clone()),
-        env("SPF_TEXT", records.records.iter().find(|r| r.value.starts_with("v=spf1")).map(|r| r.value.clone()).unwrap_or_default()),
-        env("DMARC_TEXT", records.records.iter().find(|r| r.value.starts_with("v=DMARC1")).map(|r| r.value.clone()).unwrap_or_default()),
+        env(
+            "SPF_TEXT",
+            records
+                .records
+                .iter()
+                .find(|r| r.value.starts_with("v=spf1"))
+                .map(|r| r.value.clone())
+                .unwrap_or_default(),
+        ),
+        env(
+            "DMARC_TEXT",
+            records
+                .records
+                .iter()
+                .find(|r| r.value.starts_with("v=DMARC1"))
+                .map(|r| r.value.clone())
+                .unwrap_or_default(),
+        ),
         env("DKIM_SELECTOR", dkim.selector.clone()),
         env("DKIM_SIGNATURE_ID", dkim.signature_id.clone()),
         env("DKIM_KEY_TYPE", dkim.key_type),
         env("STALWART_URL", stalwart_url.clone()),
         env("ADMIN_USER", values.admin.username.clone()),
         env("ADMIN_PASSWORD_FILE", paths::ADMIN_PASSWORD_FILE),
-        env("DKIM_WAIT_SECONDS", values.dns.powerdns.dkim_wait_seconds.to_string()),
+        env(
+            "DKIM_WAIT_SECONDS",
+            values.dns.powerdns.dkim_wait_seconds.to_string(),
+        ),
     ]
 }
 

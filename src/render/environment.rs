@@ -15,7 +15,12 @@ use crate::gates::Features;
 use crate::values::Loaded;
 
 fn to_json(value: &Value) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("cannot convert value: {e}")))
+    serde_json::to_value(value).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("cannot convert value: {e}"),
+        )
+    })
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -23,7 +28,12 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 /// Builds the environment with the tenant, the values and the features as globals.
-pub fn build(templates: &TemplateSet, loaded: &Loaded, tenant: &Tenant, features: &Features) -> Result<Environment<'static>, Error> {
+pub fn build(
+    templates: &TemplateSet,
+    loaded: &Loaded,
+    tenant: &Tenant,
+    features: &Features,
+) -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -46,18 +56,36 @@ pub fn build(templates: &TemplateSet, loaded: &Loaded, tenant: &Tenant, features
     env.add_global("tenant", crate::render::to_value(tenant));
     env.add_global("values", crate::render::to_value(&loaded.values));
     env.add_global("features", crate::render::to_value(features));
-    env.add_global("setup_script", templates.get("scripts/setup.sh").unwrap_or_default());
-    env.add_global("dns_script", templates.get("scripts/dns-publish.sh").unwrap_or_default());
+    env.add_global(
+        "setup_script",
+        templates.get("scripts/setup.sh").unwrap_or_default(),
+    );
+    env.add_global(
+        "dns_script",
+        templates.get("scripts/dns-publish.sh").unwrap_or_default(),
+    );
 
     // `{{ text | yaml }}`: a YAML scalar (or flow collection) that reads back unchanged.
-    env.add_filter("yaml", |value: Value| -> Result<String, Error> { Ok(yaml::inline(&to_json(&value)?)) });
+    env.add_filter("yaml", |value: Value| -> Result<String, Error> {
+        Ok(yaml::inline(&to_json(&value)?))
+    });
     // `{{ map | toyaml(4) }}`: block YAML indented by N spaces, first line included.
-    env.add_filter("toyaml", |value: Value, indent: usize| -> Result<String, Error> { Ok(yaml::block(&to_json(&value)?, indent)) });
+    env.add_filter(
+        "toyaml",
+        |value: Value, indent: usize| -> Result<String, Error> {
+            Ok(yaml::block(&to_json(&value)?, indent))
+        },
+    );
     // `{{ text | literal(4) }}`: a literal block scalar for multi-line text.
-    env.add_filter("literal", |value: String, indent: usize| yaml::literal(&value, indent));
+    env.add_filter("literal", |value: String, indent: usize| {
+        yaml::literal(&value, indent)
+    });
     // `{{ text | comment }}`: text for a YAML or TOML comment, on one line.
     env.add_filter("comment", |value: String| -> String {
-        value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+        value
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
     });
     // `{{ map | nonempty }}`: the map without empty strings and nulls.
     env.add_filter("nonempty", |value: Value| -> Result<Value, Error> {
@@ -78,7 +106,9 @@ pub fn build(templates: &TemplateSet, loaded: &Loaded, tenant: &Tenant, features
         Ok(crate::render::to_value(serde_json::Value::Object(kept)))
     });
     // `{{ text | toml }}`: a config.toml string.
-    env.add_filter("toml", |value: Value| -> Result<String, Error> { toml::value(&value).map_err(|e| invalid(e.0)) });
+    env.add_filter("toml", |value: Value| -> Result<String, Error> {
+        toml::value(&value).map_err(|e| invalid(e.0))
+    });
 
     let label_tenant = tenant.clone();
     let label_values = loaded.values.clone();
@@ -95,30 +125,47 @@ pub fn build(templates: &TemplateSet, loaded: &Loaded, tenant: &Tenant, features
     // commonAnnotations merged with the object's own annotations.
     let meta_tenant = tenant.clone();
     let meta_values = loaded.values.clone();
-    env.add_function("metadata", move |name: String, component: String, kwargs: Kwargs| -> Result<String, Error> {
-        let extra: Option<Value> = kwargs.get("annotations")?;
-        let indent: Option<usize> = kwargs.get("indent")?;
-        kwargs.assert_all_used()?;
-        let mut block = serde_json::Map::new();
-        block.insert("name".to_owned(), serde_json::Value::String(name));
-        if let Some(namespace) = &meta_tenant.namespace {
-            block.insert("namespace".to_owned(), serde_json::Value::String(namespace.clone()));
-        }
-        block.insert("labels".to_owned(), serde_json::to_value(meta_tenant.labels(&meta_values, &component)).unwrap_or_default());
-        let mut annotations: BTreeMap<String, serde_json::Value> = meta_values
-            .common_annotations
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        if let Some(extra) = extra
-            && let serde_json::Value::Object(map) = to_json(&extra)? {
+    env.add_function(
+        "metadata",
+        move |name: String, component: String, kwargs: Kwargs| -> Result<String, Error> {
+            let extra: Option<Value> = kwargs.get("annotations")?;
+            let indent: Option<usize> = kwargs.get("indent")?;
+            kwargs.assert_all_used()?;
+            let mut block = serde_json::Map::new();
+            block.insert("name".to_owned(), serde_json::Value::String(name));
+            if let Some(namespace) = &meta_tenant.namespace {
+                block.insert(
+                    "namespace".to_owned(),
+                    serde_json::Value::String(namespace.clone()),
+                );
+            }
+            block.insert(
+                "labels".to_owned(),
+                serde_json::to_value(meta_tenant.labels(&meta_values, &component))
+                    .unwrap_or_default(),
+            );
+            let mut annotations: BTreeMap<String, serde_json::Value> = meta_values
+                .common_annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            if let Some(extra) = extra
+                && let serde_json::Value::Object(map) = to_json(&extra)?
+            {
                 annotations.extend(map);
             }
-        if !annotations.is_empty() {
-            block.insert("annotations".to_owned(), serde_json::to_value(annotations).unwrap_or_default());
-        }
-        Ok(yaml::block(&serde_json::Value::Object(block), indent.unwrap_or(2)))
-    });
+            if !annotations.is_empty() {
+                block.insert(
+                    "annotations".to_owned(),
+                    serde_json::to_value(annotations).unwrap_or_default(),
+                );
+            }
+            Ok(yaml::block(
+                &serde_json::Value::Object(block),
+                indent.unwrap_or(2),
+            ))
+        },
+    );
 
     // `{{ merge(a, b) }}`: a map with b's entries over a's.
     env.add_function("merge", |maps: Rest<Value>| -> Result<Value, Error> {
@@ -132,7 +179,9 @@ pub fn build(templates: &TemplateSet, loaded: &Loaded, tenant: &Tenant, features
     });
 
     // `{{ fail("message") }}`: stops the render with an internal error.
-    env.add_function("fail", |message: String| -> Result<String, Error> { Err(invalid(message)) });
+    env.add_function("fail", |message: String| -> Result<String, Error> {
+        Err(invalid(message))
+    });
 
     super::config::register(&mut env, loaded);
     Ok(env)

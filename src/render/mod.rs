@@ -21,9 +21,9 @@ use crate::audit;
 use crate::check::{self, CheckedObject, RenderedDocument};
 use crate::diagnostic::{Diagnostic, Location, SourceText};
 use crate::gates::{self, Decision, Template};
-use crate::values::model::ExternalSecretsApiVersion;
 use crate::values::Loaded;
-use context::{RenderOptions, Tenant, JOB_HASH_LENGTH};
+use crate::values::model::ExternalSecretsApiVersion;
+use context::{JOB_HASH_LENGTH, RenderOptions, Tenant};
 use templates::TemplateSet;
 
 /// One rendered Kubernetes object.
@@ -59,9 +59,13 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
     let mut diagnostics = plan.diagnostics.clone();
     for (template, decision) in &plan.decisions {
         if let Decision::Skip { note, tell } = decision
-            && (options.smoke || *tell) {
-                diagnostics.push(Diagnostic::note(format!("skipped templates/{}: {note}", template.file())));
-            }
+            && (options.smoke || *tell)
+        {
+            diagnostics.push(Diagnostic::note(format!(
+                "skipped templates/{}: {note}",
+                template.file()
+            )));
+        }
     }
     if loaded.values.external_secrets.api_version == ExternalSecretsApiVersion::V1Beta1 {
         diagnostics.push(
@@ -70,19 +74,30 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
         );
     }
     let Some(generation) = plan.generation else {
-        return Outcome { rendered: None, diagnostics };
+        return Outcome {
+            rendered: None,
+            diagnostics,
+        };
     };
     let tenant = Tenant::new(&loaded.values, options, generation, &plan.domain);
     diagnostics.extend(check_names(&tenant, &plan));
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Outcome { rendered: None, diagnostics };
+        return Outcome {
+            rendered: None,
+            diagnostics,
+        };
     }
 
     let environment = match environment::build(templates, loaded, &tenant, &plan.features) {
         Ok(environment) => environment,
         Err(error) => {
-            diagnostics.push(Diagnostic::error(format!("internal error: cannot load the templates: {error:#}")));
-            return Outcome { rendered: None, diagnostics };
+            diagnostics.push(Diagnostic::error(format!(
+                "internal error: cannot load the templates: {error:#}"
+            )));
+            return Outcome {
+                rendered: None,
+                diagnostics,
+            };
         }
     };
 
@@ -91,7 +106,10 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
         Ok(text) => text,
         Err(mut problems) => {
             diagnostics.append(&mut problems);
-            return Outcome { rendered: None, diagnostics };
+            return Outcome {
+                rendered: None,
+                diagnostics,
+            };
         }
     };
     diagnostics.extend(audit_config(&config_toml, loaded));
@@ -112,26 +130,49 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
         }
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Outcome { rendered: None, diagnostics };
+        return Outcome {
+            rendered: None,
+            diagnostics,
+        };
     }
     if documents.is_empty() {
-        diagnostics.push(Diagnostic::error("the render produced no objects").help("check the gates above; an empty render is never a success"));
-        return Outcome { rendered: None, diagnostics };
+        diagnostics.push(
+            Diagnostic::error("the render produced no objects")
+                .help("check the gates above; an empty render is never a success"),
+        );
+        return Outcome {
+            rendered: None,
+            diagnostics,
+        };
     }
     match check::check_documents(&documents) {
         Ok(checked) => {
             let objects = documents
                 .into_iter()
                 .zip(checked)
-                .map(|(document, object)| RenderedObject { source: document.template, text: document.text, object })
+                .map(|(document, object)| RenderedObject {
+                    source: document.template,
+                    text: document.text,
+                    object,
+                })
                 .collect();
-            Outcome { rendered: Some(Rendered { objects, config_toml, tenant }), diagnostics }
+            Outcome {
+                rendered: Some(Rendered {
+                    objects,
+                    config_toml,
+                    tenant,
+                }),
+                diagnostics,
+            }
         }
         Err(errors) => {
             diagnostics.extend(errors.into_iter().map(|error| {
                 Diagnostic::error(error.to_string()).help("this is a bug in stalwart-tenant's templates, not in your values; please report it")
             }));
-            Outcome { rendered: None, diagnostics }
+            Outcome {
+                rendered: None,
+                diagnostics,
+            }
         }
     }
 }
@@ -144,7 +185,12 @@ const JOB_HASH_PLACEHOLDER: &str = "JOBSPECHASH";
 /// Renders one manifest template. A Job's name carries a hash of the Job as
 /// rendered with a placeholder in its name, because a Job's pod template is
 /// immutable and a changed Job must get a new name.
-fn render_template(environment: &minijinja::Environment<'_>, name: &str, config_toml: &str, checksum: &str) -> Result<String, minijinja::Error> {
+fn render_template(
+    environment: &minijinja::Environment<'_>,
+    name: &str,
+    config_toml: &str,
+    checksum: &str,
+) -> Result<String, minijinja::Error> {
     let template = environment.get_template(name)?;
     let is_job = name.starts_with("job-");
     let job_hash = if is_job { JOB_HASH_PLACEHOLDER } else { "" };
@@ -157,9 +203,15 @@ fn render_template(environment: &minijinja::Environment<'_>, name: &str, config_
 }
 
 fn template_error(name: &str, error: &minijinja::Error) -> Diagnostic {
-    let mut message = format!("internal error: template {name} failed: {}", error.detail().unwrap_or(&error.to_string()));
+    let mut message = format!(
+        "internal error: template {name} failed: {}",
+        error.detail().unwrap_or(&error.to_string())
+    );
     if let Some(line) = error.line() {
-        message = format!("internal error: templates/{name}:{line}: {}", error.detail().unwrap_or(&error.kind().to_string()));
+        message = format!(
+            "internal error: templates/{name}:{line}: {}",
+            error.detail().unwrap_or(&error.kind().to_string())
+        );
     }
     let mut diagnostic = Diagnostic::error(message);
     let mut source = std::error::Error::source(error);
@@ -174,10 +226,12 @@ fn template_error(name: &str, error: &minijinja::Error) -> Diagnostic {
 #[must_use]
 pub fn hex_digest(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
-    digest.iter().fold(String::with_capacity(64), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    digest
+        .iter()
+        .fold(String::with_capacity(64), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
 
 /// Splits a template's output at `---` lines into documents, keeping the
@@ -202,16 +256,28 @@ pub fn split_documents(template: &str, text: &str) -> Vec<RenderedDocument> {
 }
 
 fn push_document(documents: &mut Vec<RenderedDocument>, template: &str, line: usize, text: &str) {
-    let has_content = text.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let has_content = text
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     if has_content {
         // Leading blank and comment lines are dropped; `line` moves with them.
-        let skipped = text.lines().take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#')).count();
-        let body = text.lines().skip(skipped).fold(String::with_capacity(text.len()), |mut body, line| {
-            body.push_str(line);
-            body.push('\n');
-            body
+        let skipped = text
+            .lines()
+            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+            .count();
+        let body =
+            text.lines()
+                .skip(skipped)
+                .fold(String::with_capacity(text.len()), |mut body, line| {
+                    body.push_str(line);
+                    body.push('\n');
+                    body
+                });
+        documents.push(RenderedDocument {
+            template: format!("templates/{template}"),
+            line: line + skipped,
+            text: body,
         });
-        documents.push(RenderedDocument { template: format!("templates/{template}"), line: line + skipped, text: body });
     }
 }
 
@@ -222,9 +288,21 @@ fn audit_config(config_toml: &str, loaded: &Loaded) -> Vec<Diagnostic> {
         Ok(findings) => findings
             .into_iter()
             .map(|finding| {
-                let mut diagnostic = Diagnostic::error(format!("{} in the Stalwart expression `{}`", finding.problem, finding.key))
-                    .at(Some(Location { source: Arc::clone(&source), line: finding.line, column: finding.column }));
-                diagnostic = diagnostic.detail(finding.expression.clone()).detail(format!("{}^", " ".repeat(finding.expression.chars().take(finding.offset).count())));
+                let mut diagnostic = Diagnostic::error(format!(
+                    "{} in the Stalwart expression `{}`",
+                    finding.problem, finding.key
+                ))
+                .at(Some(Location {
+                    source: Arc::clone(&source),
+                    line: finding.line,
+                    column: finding.column,
+                }));
+                diagnostic = diagnostic
+                    .detail(finding.expression.clone())
+                    .detail(format!(
+                        "{}^",
+                        " ".repeat(finding.expression.chars().take(finding.offset).count())
+                    ));
                 if let Some(fixed) = &finding.fixed {
                     diagnostic = diagnostic.help(format!("write: {fixed}"));
                 }
@@ -234,8 +312,17 @@ fn audit_config(config_toml: &str, loaded: &Loaded) -> Vec<Diagnostic> {
                 diagnostic
             })
             .collect(),
-        Err(error) => vec![Diagnostic::error(format!("internal error: the rendered config.toml does not parse: {}", error.message))
-            .at(Some(Location { source, line: error.line, column: error.column }))],
+        Err(error) => vec![
+            Diagnostic::error(format!(
+                "internal error: the rendered config.toml does not parse: {}",
+                error.message
+            ))
+            .at(Some(Location {
+                source,
+                line: error.line,
+                column: error.column,
+            })),
+        ],
     }
 }
 
@@ -255,14 +342,49 @@ fn check_names(tenant: &Tenant, plan: &gates::Plan) -> Vec<Diagnostic> {
         ("StatefulSet", names.statefulset.clone(), 0, false),
     ];
     let optional: [(bool, &str, &String, usize); 8] = [
-        (plan.features.service_account, "ServiceAccount", &names.service_account, 0),
-        (plan.features.admin_external_secret, "ExternalSecret", &names.external_secret_admin, 0),
-        (plan.features.oidc_external_secret, "ExternalSecret", &names.external_secret_oidc, 0),
-        (plan.features.setup_job, "Job", &names.setup_job, hash_suffix),
+        (
+            plan.features.service_account,
+            "ServiceAccount",
+            &names.service_account,
+            0,
+        ),
+        (
+            plan.features.admin_external_secret,
+            "ExternalSecret",
+            &names.external_secret_admin,
+            0,
+        ),
+        (
+            plan.features.oidc_external_secret,
+            "ExternalSecret",
+            &names.external_secret_oidc,
+            0,
+        ),
+        (
+            plan.features.setup_job,
+            "Job",
+            &names.setup_job,
+            hash_suffix,
+        ),
         (plan.features.dns_job, "Job", &names.dns_job, hash_suffix),
-        (plan.features.certificate, "Certificate", &names.certificate, 0),
-        (plan.features.http_route || plan.features.ingress, "HTTPRoute/Ingress", &names.webmail, 0),
-        (plan.features.network_policy, "NetworkPolicy", &names.network_policy_server, 0),
+        (
+            plan.features.certificate,
+            "Certificate",
+            &names.certificate,
+            0,
+        ),
+        (
+            plan.features.http_route || plan.features.ingress,
+            "HTTPRoute/Ingress",
+            &names.webmail,
+            0,
+        ),
+        (
+            plan.features.network_policy,
+            "NetworkPolicy",
+            &names.network_policy_server,
+            0,
+        ),
     ];
     for (enabled, kind, name, extra) in optional {
         if enabled {
@@ -275,10 +397,16 @@ fn check_names(tenant: &Tenant, plan: &gates::Plan) -> Vec<Diagnostic> {
     for (kind, name, extra, starts_with_letter) in checks {
         let length = name.len() + extra;
         longest_suffix = longest_suffix.max(length.saturating_sub(tenant.fullname.len()));
-        let shown = if extra > 0 { format!("{name}-<hash>") } else { name.clone() };
+        let shown = if extra > 0 {
+            format!("{name}-<hash>")
+        } else {
+            name.clone()
+        };
         if length > 63 {
             too_long.push((format!("{kind} {shown}"), length));
-        } else if !is_dns_label(&name) || (starts_with_letter && !name.starts_with(|c: char| c.is_ascii_lowercase())) {
+        } else if !is_dns_label(&name)
+            || (starts_with_letter && !name.starts_with(|c: char| c.is_ascii_lowercase()))
+        {
             problems.push(
                 Diagnostic::error(format!("the {kind} name {shown} is not a valid DNS-1123 label{}", if starts_with_letter { " starting with a letter" } else { "" }))
                     .help("use lowercase letters, digits and `-` in --release-name or fullnameOverride, starting with a letter"),

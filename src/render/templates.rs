@@ -7,22 +7,67 @@ use std::path::Path;
 /// Every file under `templates/`, embedded at build time. A unit test
 /// checks that this list and the folder agree.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("config.toml.j2", include_str!("../../templates/config.toml.j2")),
-    ("serviceaccount.yaml", include_str!("../../templates/serviceaccount.yaml")),
-    ("externalsecret-admin.yaml", include_str!("../../templates/externalsecret-admin.yaml")),
-    ("externalsecret-oidc.yaml", include_str!("../../templates/externalsecret-oidc.yaml")),
-    ("configmap-config.yaml", include_str!("../../templates/configmap-config.yaml")),
-    ("configmap-dns-records.yaml", include_str!("../../templates/configmap-dns-records.yaml")),
-    ("services.yaml", include_str!("../../templates/services.yaml")),
-    ("statefulset.yaml", include_str!("../../templates/statefulset.yaml")),
-    ("job-setup.yaml", include_str!("../../templates/job-setup.yaml")),
-    ("job-dns-publish.yaml", include_str!("../../templates/job-dns-publish.yaml")),
-    ("certificate.yaml", include_str!("../../templates/certificate.yaml")),
-    ("httproute.yaml", include_str!("../../templates/httproute.yaml")),
+    (
+        "config.toml.j2",
+        include_str!("../../templates/config.toml.j2"),
+    ),
+    (
+        "serviceaccount.yaml",
+        include_str!("../../templates/serviceaccount.yaml"),
+    ),
+    (
+        "externalsecret-admin.yaml",
+        include_str!("../../templates/externalsecret-admin.yaml"),
+    ),
+    (
+        "externalsecret-oidc.yaml",
+        include_str!("../../templates/externalsecret-oidc.yaml"),
+    ),
+    (
+        "configmap-config.yaml",
+        include_str!("../../templates/configmap-config.yaml"),
+    ),
+    (
+        "configmap-dns-records.yaml",
+        include_str!("../../templates/configmap-dns-records.yaml"),
+    ),
+    (
+        "services.yaml",
+        include_str!("../../templates/services.yaml"),
+    ),
+    (
+        "statefulset.yaml",
+        include_str!("../../templates/statefulset.yaml"),
+    ),
+    (
+        "job-setup.yaml",
+        include_str!("../../templates/job-setup.yaml"),
+    ),
+    (
+        "job-dns-publish.yaml",
+        include_str!("../../templates/job-dns-publish.yaml"),
+    ),
+    (
+        "certificate.yaml",
+        include_str!("../../templates/certificate.yaml"),
+    ),
+    (
+        "httproute.yaml",
+        include_str!("../../templates/httproute.yaml"),
+    ),
     ("ingress.yaml", include_str!("../../templates/ingress.yaml")),
-    ("networkpolicy.yaml", include_str!("../../templates/networkpolicy.yaml")),
-    ("scripts/setup.sh", include_str!("../../templates/scripts/setup.sh")),
-    ("scripts/dns-publish.sh", include_str!("../../templates/scripts/dns-publish.sh")),
+    (
+        "networkpolicy.yaml",
+        include_str!("../../templates/networkpolicy.yaml"),
+    ),
+    (
+        "scripts/setup.sh",
+        include_str!("../../templates/scripts/setup.sh"),
+    ),
+    (
+        "scripts/dns-publish.sh",
+        include_str!("../../templates/scripts/dns-publish.sh"),
+    ),
 ];
 
 /// The set of templates a render reads.
@@ -41,7 +86,12 @@ impl TemplateSet {
     /// Returns the templates compiled into the binary.
     #[must_use]
     pub fn embedded() -> Self {
-        Self { files: EMBEDDED.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect() }
+        Self {
+            files: EMBEDDED
+                .iter()
+                .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+                .collect(),
+        }
     }
 
     /// Returns the embedded templates, with every file under `dir` (same
@@ -78,7 +128,9 @@ impl TemplateSet {
         self.files
             .keys()
             .filter(|name| {
-                let is_yaml = Path::new(name.as_str()).extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml"));
+                let is_yaml = Path::new(name.as_str())
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("yaml"));
                 is_yaml && !name.contains('/') && !known.contains(&name.as_str())
             })
             .cloned()
@@ -94,23 +146,40 @@ mod tests {
     /// quotes it for YAML (or for a comment), so no value can add structure.
     #[test]
     fn every_interpolation_is_escaped() {
-        const SAFE: [&str; 5] = ["| yaml }}", "| literal(", "| toyaml(", "| comment }}", "{{ metadata("];
+        const SAFE: [&str; 5] = [
+            "| yaml }}",
+            "| literal(",
+            "| toyaml(",
+            "| comment }}",
+            "{{ metadata(",
+        ];
         for (name, text) in EMBEDDED {
-            let extension = std::path::Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or_default();
+            let extension = std::path::Path::new(name)
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default();
             if extension != "yaml" && extension != "j2" {
                 continue;
             }
             for (number, line) in text.lines().enumerate() {
                 let mut rest = line;
                 while let Some(start) = rest.find("{{") {
-                    let end = rest[start..].find("}}").map_or(rest.len(), |e| start + e + 2);
+                    let end = rest[start..]
+                        .find("}}")
+                        .map_or(rest.len(), |e| start + e + 2);
                     let expression = &rest[start..end];
                     let safe = if extension == "j2" {
-                        expression.starts_with("{{ key(") || expression == "{{ extra }}" || expression.ends_with("| comment }}")
+                        expression.starts_with("{{ key(")
+                            || expression == "{{ extra }}"
+                            || expression.ends_with("| comment }}")
                     } else {
                         SAFE.iter().any(|marker| expression.contains(marker))
                     };
-                    assert!(safe, "templates/{name}:{}: `{expression}` is written without an escaping filter", number + 1);
+                    assert!(
+                        safe,
+                        "templates/{name}:{}: `{expression}` is written without an escaping filter",
+                        number + 1
+                    );
                     rest = &rest[end..];
                 }
             }
@@ -128,12 +197,20 @@ mod tests {
                 if path.is_dir() {
                     pending.push(path);
                 } else {
-                    on_disk.push(path.strip_prefix(&root).unwrap().to_string_lossy().into_owned());
+                    on_disk.push(
+                        path.strip_prefix(&root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
                 }
             }
         }
         on_disk.sort();
-        let mut embedded: Vec<String> = EMBEDDED.iter().map(|(name, _)| (*name).to_owned()).collect();
+        let mut embedded: Vec<String> = EMBEDDED
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
         embedded.sort();
         assert_eq!(embedded, on_disk);
     }

@@ -14,10 +14,17 @@ pub struct TomlError(pub String);
 /// Quotes `text` as a config.toml string.
 pub fn string(text: &str) -> Result<String, TomlError> {
     if text.contains('\\') {
-        return Err(TomlError(format!("{} contains a backslash, which Stalwart's config parser cannot read back reliably", short(text))));
+        return Err(TomlError(format!(
+            "{} contains a backslash, which Stalwart's config parser cannot read back reliably",
+            short(text)
+        )));
     }
     if let Some(c) = text.chars().find(|c| c.is_control() && *c != '\n') {
-        return Err(TomlError(format!("{} contains the control character U+{:04X}", short(text), u32::from(c))));
+        return Err(TomlError(format!(
+            "{} contains the control character U+{:04X}",
+            short(text),
+            u32::from(c)
+        )));
     }
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -44,7 +51,11 @@ pub fn key(segments: &[String]) -> Result<String, TomlError> {
         if index > 0 {
             out.push('.');
         }
-        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if !segment.is_empty()
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             out.push_str(segment);
         } else {
             out.push_str(&string(segment)?);
@@ -76,7 +87,9 @@ pub fn value(value: &Value) -> Result<String, TomlError> {
             let mut out = String::from("{ ");
             let mut first = true;
             for map_key in value.try_iter().map_err(|e| TomlError(e.to_string()))? {
-                let item = value.get_item(&map_key).map_err(|e| TomlError(e.to_string()))?;
+                let item = value
+                    .get_item(&map_key)
+                    .map_err(|e| TomlError(e.to_string()))?;
                 if item.is_none() || item.is_undefined() {
                     continue;
                 }
@@ -84,13 +97,17 @@ pub fn value(value: &Value) -> Result<String, TomlError> {
                     out.push_str(", ");
                 }
                 first = false;
-                let name = map_key.as_str().map_or_else(|| map_key.to_string(), str::to_owned);
+                let name = map_key
+                    .as_str()
+                    .map_or_else(|| map_key.to_string(), str::to_owned);
                 let _ = write!(out, "{} = {}", key(&[name])?, self::value(&item)?);
             }
             out.push_str(" }");
             Ok(out)
         }
-        other => Err(TomlError(format!("a {other} cannot be written into config.toml"))),
+        other => Err(TomlError(format!(
+            "a {other} cannot be written into config.toml"
+        ))),
     }
 }
 
@@ -107,13 +124,25 @@ mod tests {
 
     #[test]
     fn quotes_odd_key_segments() {
-        let segments = vec!["lookup".to_owned(), "sender-allow".to_owned(), "admin|postmaster@acme.example".to_owned()];
-        assert_eq!(key(&segments).unwrap(), "lookup.sender-allow.\"admin|postmaster@acme.example\"");
+        let segments = vec![
+            "lookup".to_owned(),
+            "sender-allow".to_owned(),
+            "admin|postmaster@acme.example".to_owned(),
+        ];
+        assert_eq!(
+            key(&segments).unwrap(),
+            "lookup.sender-allow.\"admin|postmaster@acme.example\""
+        );
     }
 
     #[test]
     fn writes_expression_blocks() {
-        let rules = crate::render::to_value(serde_json::json!([{"if": "a == 1", "then": "'x'"}, {"else": false}]));
-        assert_eq!(value(&rules).unwrap(), "[{ if = \"a == 1\", then = \"'x'\" }, { else = false }]");
+        let rules = crate::render::to_value(
+            serde_json::json!([{"if": "a == 1", "then": "'x'"}, {"else": false}]),
+        );
+        assert_eq!(
+            value(&rules).unwrap(),
+            "[{ if = \"a == 1\", then = \"'x'\" }, { else = false }]"
+        );
     }
 }

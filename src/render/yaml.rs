@@ -11,7 +11,11 @@ use serde_json::Value as Json;
 /// quoted.
 #[must_use]
 pub fn scalar(text: &str) -> String {
-    if is_plain_safe(text) { text.to_owned() } else { double_quoted(text) }
+    if is_plain_safe(text) {
+        text.to_owned()
+    } else {
+        double_quoted(text)
+    }
 }
 
 /// Formats a JSON value as an inline YAML value (a scalar or a flow collection).
@@ -22,10 +26,16 @@ pub fn inline(value: &Json) -> String {
         Json::Bool(b) => b.to_string(),
         Json::Number(n) => n.to_string(),
         Json::String(s) => scalar(s),
-        Json::Array(items) => format!("[{}]", items.iter().map(inline).collect::<Vec<_>>().join(", ")),
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(inline).collect::<Vec<_>>().join(", ")
+        ),
         Json::Object(map) => format!(
             "{{{}}}",
-            map.iter().map(|(k, v)| format!("{}: {}", scalar(k), inline(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", scalar(k), inline(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -98,7 +108,11 @@ pub fn literal(text: &str, indent: usize) -> String {
         _ => "+",
     };
     let body = text.trim_end_matches('\n');
-    let indicator = if body.starts_with(' ') || body.starts_with('\n') { indent.to_string() } else { String::new() };
+    let indicator = if body.starts_with(' ') || body.starts_with('\n') {
+        indent.to_string()
+    } else {
+        String::new()
+    };
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(text.len() + text.len() / 8 * indent + 8);
     out.push('|');
@@ -121,7 +135,11 @@ pub fn literal(text: &str, indent: usize) -> String {
 /// DEL, the byte-order mark, the Unicode line and paragraph separators and
 /// non-characters.
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}'
+        )
 }
 
 /// Formats `text` as a YAML double-quoted scalar. Every escape used is
@@ -156,7 +174,9 @@ fn is_plain_safe(text: &str) -> bool {
     const RESERVED: &[&str] = &[
         "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~",
     ];
-    let Some(first) = text.chars().next() else { return false };
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
     if !(first.is_ascii_alphabetic() || first == '/') {
         return false;
     }
@@ -165,7 +185,10 @@ fn is_plain_safe(text: &str) -> bool {
     }
     // Letters, digits and a few separators only: no `:`, `#`, quotes,
     // brackets, commas, spaces or indicators that YAML gives meaning to.
-    if !text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')) {
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
         return false;
     }
     // `.inf`, `.nan` and forms like `1e3` start with a dot or digit and are
@@ -185,7 +208,11 @@ mod tests {
 
     #[test]
     fn quotes_yaml_keywords_and_numbers() {
-        for text in ["yes", "No", "on", "true", "null", "~", "25", "1.0", "0x1F", "1e3", "", " lead", "a: b", "#x", "-x", "*x", "&x", "!x", "@x", "%x", "`x", "[x", "{x", "'x", "\"x", ">x", "|x"] {
+        for text in [
+            "yes", "No", "on", "true", "null", "~", "25", "1.0", "0x1F", "1e3", "", " lead",
+            "a: b", "#x", "-x", "*x", "&x", "!x", "@x", "%x", "`x", "[x", "{x", "'x", "\"x", ">x",
+            "|x",
+        ] {
             assert!(scalar(text).starts_with('"'), "{text:?} should be quoted");
             assert_eq!(parse_string(&scalar(text)), text);
         }
@@ -193,7 +220,12 @@ mod tests {
 
     #[test]
     fn keeps_simple_words_plain() {
-        for text in ["stalwart", "app.kubernetes.io/name", "ReadWriteOnce", "v0.15.5"] {
+        for text in [
+            "stalwart",
+            "app.kubernetes.io/name",
+            "ReadWriteOnce",
+            "v0.15.5",
+        ] {
             assert_eq!(scalar(text), text);
         }
     }

@@ -29,20 +29,35 @@ fn merge_at(base: &mut Node, overlay: Node, prefix: &str, deletions: &mut Deleti
 
 fn merge_entry(entries: &mut Vec<Entry>, overlay: Entry, prefix: &str, deletions: &mut Deletions) {
     let position = entries.iter().position(|e| e.key == overlay.key);
-    let path = if prefix.is_empty() { overlay.key.clone() } else { format!("{prefix}.{}", overlay.key) };
+    let path = if prefix.is_empty() {
+        overlay.key.clone()
+    } else {
+        format!("{prefix}.{}", overlay.key)
+    };
     match (position, overlay.value.value) {
         (Some(index), Value::Null) => {
             entries.remove(index);
             deletions.push((path, overlay.value.location));
         }
         (None, Value::Null) => {}
-        (Some(index), Value::Map(overlay_map)) if matches!(entries[index].value.value, Value::Map(_)) => {
+        (Some(index), Value::Map(overlay_map))
+            if matches!(entries[index].value.value, Value::Map(_)) =>
+        {
             let existing = &mut entries[index];
             existing.key_location = overlay.key_location;
-            merge_at(&mut existing.value, Node::new(Value::Map(overlay_map), overlay.value.location), &path, deletions);
+            merge_at(
+                &mut existing.value,
+                Node::new(Value::Map(overlay_map), overlay.value.location),
+                &path,
+                deletions,
+            );
         }
         (Some(index), value) => {
-            entries[index] = Entry { key: overlay.key, key_location: overlay.key_location, value: Node::new(value, overlay.value.location) };
+            entries[index] = Entry {
+                key: overlay.key,
+                key_location: overlay.key_location,
+                value: Node::new(value, overlay.value.location),
+            };
         }
         (None, value) => entries.push(Entry {
             key: overlay.key,
@@ -60,7 +75,10 @@ fn strip_nulls(value: Value) -> Value {
             entries
                 .into_iter()
                 .filter(|e| !matches!(e.value.value, Value::Null))
-                .map(|e| Entry { value: Node::new(strip_nulls(e.value.value), e.value.location), ..e })
+                .map(|e| Entry {
+                    value: Node::new(strip_nulls(e.value.value), e.value.location),
+                    ..e
+                })
                 .collect(),
         ),
         other => other,
@@ -86,7 +104,10 @@ mod tests {
     fn maps_merge_lists_replace() {
         let mut base = parse("a: {b: 1, c: [1, 2]}\nd: x\n");
         merge_test(&mut base, parse("a: {c: [3]}\n"));
-        assert_eq!(base.to_json(), serde_json::json!({"a": {"b": 1, "c": [3]}, "d": "x"}));
+        assert_eq!(
+            base.to_json(),
+            serde_json::json!({"a": {"b": 1, "c": [3]}, "d": "x"})
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 pub use model::Values;
-use node::{parse_yaml, Entry, Node, PathSegment, Value};
+use node::{Entry, Node, PathSegment, Value, parse_yaml};
 
 use crate::diagnostic::{Diagnostic, Location, SourceText};
 
@@ -76,7 +76,9 @@ pub fn load_all(inputs: &[Input], stdin: &mut dyn Read) -> (Option<Loaded>, Vec<
             Input::File(path) => {
                 let is_stdin = path.as_os_str() == "-";
                 if is_stdin && std::mem::replace(&mut stdin_used, true) {
-                    errors.push(Diagnostic::error("standard input (`-f -`) can be read only once"));
+                    errors.push(Diagnostic::error(
+                        "standard input (`-f -`) can be read only once",
+                    ));
                     continue;
                 }
                 match read_values_file(path, stdin).and_then(|source| parse_source(&source)) {
@@ -89,18 +91,24 @@ pub fn load_all(inputs: &[Input], stdin: &mut dyn Read) -> (Option<Loaded>, Vec<
                     Input::Set(_) => ("--set", false),
                     _ => ("--set-string", true),
                 };
-                let applied = set::parse_assignment(text, flag, keep_string).and_then(|mut assignment| {
-                    // `--set domain=acme.example` is short for domain.primary.
-                    if assignment.path == [PathSegment::Key("domain".to_owned())]
-                        && matches!(assignment.value.value, Value::String(_))
-                    {
-                        assignment.path.push(PathSegment::Key("primary".to_owned()));
-                    }
-                    let deleted = matches!(assignment.value.value, Value::Null).then(|| (node::display_path(&assignment.path), assignment.value.location.clone()));
-                    set::apply(&mut tree, assignment)?;
-                    deletions.extend(deleted);
-                    Ok(())
-                });
+                let applied =
+                    set::parse_assignment(text, flag, keep_string).and_then(|mut assignment| {
+                        // `--set domain=acme.example` is short for domain.primary.
+                        if assignment.path == [PathSegment::Key("domain".to_owned())]
+                            && matches!(assignment.value.value, Value::String(_))
+                        {
+                            assignment.path.push(PathSegment::Key("primary".to_owned()));
+                        }
+                        let deleted = matches!(assignment.value.value, Value::Null).then(|| {
+                            (
+                                node::display_path(&assignment.path),
+                                assignment.value.location.clone(),
+                            )
+                        });
+                        set::apply(&mut tree, assignment)?;
+                        deletions.extend(deleted);
+                        Ok(())
+                    });
                 if let Err(problem) = applied {
                     errors.push(problem);
                 }
@@ -112,15 +120,26 @@ pub fn load_all(inputs: &[Input], stdin: &mut dyn Read) -> (Option<Loaded>, Vec<
     let only_unknown_keys = schema_errors.len() == report.unknown_keys.len();
     for error in &mut schema_errors {
         // A required key removed by a `null` points at that `null`.
-        if let Some((_, location)) = deletions.iter().rev().find(|(path, _)| error.message == format!("missing value `{path}`")) {
+        if let Some((_, location)) = deletions
+            .iter()
+            .rev()
+            .find(|(path, _)| error.message == format!("missing value `{path}`"))
+        {
             error.location = Some(location.clone());
-            error.help = vec!["this `null` removed the key, and it has no other default: give it a value instead".to_owned()];
+            error.help = vec![
+                "this `null` removed the key, and it has no other default: give it a value instead"
+                    .to_owned(),
+            ];
         }
     }
     let can_type = errors.is_empty() && only_unknown_keys;
     // Report in file order: the walk follows the merged tree, whose order is the defaults'.
     schema_errors.sort_by(|a, b| {
-        let key = |d: &Diagnostic| d.location.as_ref().map(|l| (l.source.name.clone(), l.line, l.column));
+        let key = |d: &Diagnostic| {
+            d.location
+                .as_ref()
+                .map(|l| (l.source.name.clone(), l.line, l.column))
+        };
         key(a).cmp(&key(b))
     });
     errors.extend(schema_errors);
@@ -151,7 +170,9 @@ struct CheckSchema(serde_json::Value);
 
 fn check_schema() -> &'static CheckSchema {
     static SCHEMA: OnceLock<CheckSchema> = OnceLock::new();
-    SCHEMA.get_or_init(|| CheckSchema(serde_json::to_value(schemars::schema_for!(Values)).unwrap_or_default()))
+    SCHEMA.get_or_init(|| {
+        CheckSchema(serde_json::to_value(schemars::schema_for!(Values)).unwrap_or_default())
+    })
 }
 
 /// Returns the JSON Schema of a tenant values file: the typed model, with
@@ -188,29 +209,54 @@ fn default_tree() -> &'static Node {
         let source = SourceText::new("values.yaml (embedded defaults)", DEFAULT_VALUES);
         // The defaults are checked by a unit test; an empty tree here would
         // surface as "missing value" errors rather than a panic.
-        parse_yaml(&source).unwrap_or_else(|_| Node::new(Value::Map(Vec::new()), Location { source, line: 0, column: 0 }))
+        parse_yaml(&source).unwrap_or_else(|_| {
+            Node::new(
+                Value::Map(Vec::new()),
+                Location {
+                    source,
+                    line: 0,
+                    column: 0,
+                },
+            )
+        })
     })
 }
 
 /// Reads a values file (or stdin for `-`), enforcing the size limit and UTF-8.
 fn read_values_file(path: &Path, stdin: &mut dyn Read) -> Result<Arc<SourceText>, Vec<Diagnostic>> {
     let is_stdin = path.as_os_str() == "-";
-    let name = if is_stdin { "<stdin>".to_owned() } else { path.display().to_string() };
+    let name = if is_stdin {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
     let too_large = || {
-        vec![Diagnostic::error(format!("{name} is larger than {} MiB", MAX_VALUES_FILE_BYTES / (1024 * 1024)))
-            .help("a tenant values file is a few kilobytes; check that the right file was given")]
+        vec![
+            Diagnostic::error(format!(
+                "{name} is larger than {} MiB",
+                MAX_VALUES_FILE_BYTES / (1024 * 1024)
+            ))
+            .help("a tenant values file is a few kilobytes; check that the right file was given"),
+        ]
     };
     let mut bytes = Vec::new();
     let result = if is_stdin {
-        stdin.take(MAX_VALUES_FILE_BYTES + 1).read_to_end(&mut bytes)
+        stdin
+            .take(MAX_VALUES_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
     } else {
         match std::fs::File::open(path) {
             Ok(file) => {
-                if file.metadata().is_ok_and(|m| m.is_file() && m.len() > MAX_VALUES_FILE_BYTES) {
+                if file
+                    .metadata()
+                    .is_ok_and(|m| m.is_file() && m.len() > MAX_VALUES_FILE_BYTES)
+                {
                     return Err(too_large());
                 }
                 if file.metadata().is_ok_and(|m| m.is_dir()) {
-                    return Err(vec![Diagnostic::error(format!("cannot read values file {name}: it is a directory"))]);
+                    return Err(vec![Diagnostic::error(format!(
+                        "cannot read values file {name}: it is a directory"
+                    ))]);
                 }
                 file.take(MAX_VALUES_FILE_BYTES + 1).read_to_end(&mut bytes)
             }
@@ -218,7 +264,10 @@ fn read_values_file(path: &Path, stdin: &mut dyn Read) -> Result<Arc<SourceText>
         }
     };
     if let Err(error) = result {
-        return Err(vec![Diagnostic::error(format!("cannot read values file {name}: {}", io_reason(&error)))]);
+        return Err(vec![Diagnostic::error(format!(
+            "cannot read values file {name}: {}",
+            io_reason(&error)
+        ))]);
     }
     if bytes.len() as u64 > MAX_VALUES_FILE_BYTES {
         return Err(too_large());
@@ -228,12 +277,21 @@ fn read_values_file(path: &Path, stdin: &mut dyn Read) -> Result<Arc<SourceText>
         Err(error) => {
             let offset = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes());
-            let before = &text[..text.char_indices().nth(offset).map_or(text.len(), |(i, _)| i)];
+            let before = &text[..text
+                .char_indices()
+                .nth(offset)
+                .map_or(text.len(), |(i, _)| i)];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Err(vec![Diagnostic::error(format!("{name} is not valid UTF-8 (byte offset {offset})"))
-                .at(Some(Location { source: SourceText::new(name.clone(), text.into_owned()), line, column }))
-                .help("save the values file as UTF-8 text")])
+            Err(vec![
+                Diagnostic::error(format!("{name} is not valid UTF-8 (byte offset {offset})"))
+                    .at(Some(Location {
+                        source: SourceText::new(name.clone(), text.into_owned()),
+                        line,
+                        column,
+                    }))
+                    .help("save the values file as UTF-8 text"),
+            ])
         }
     }
 }
@@ -252,8 +310,13 @@ fn parse_source(source: &Arc<SourceText>) -> Result<Node, Vec<Diagnostic>> {
         problems
             .into_iter()
             .map(|p| {
-                Diagnostic::error(format!("invalid YAML in {}: {}", source.name, p.message))
-                    .at(Some(Location { source: Arc::clone(source), line: p.line, column: p.column }))
+                Diagnostic::error(format!("invalid YAML in {}: {}", source.name, p.message)).at(
+                    Some(Location {
+                        source: Arc::clone(source),
+                        line: p.line,
+                        column: p.column,
+                    }),
+                )
             })
             .collect::<Vec<_>>()
     })?;
@@ -275,12 +338,14 @@ fn parse_source(source: &Arc<SourceText>) -> Result<Node, Vec<Diagnostic>> {
             Ok(node)
         }
         Value::Null => Ok(node),
-        other => Err(vec![Diagnostic::error(format!(
-            "{} must hold a mapping of values at its top level, found {}",
-            source.name,
-            other.kind()
-        ))
-        .at(Some(node.location.clone()))]),
+        other => Err(vec![
+            Diagnostic::error(format!(
+                "{} must hold a mapping of values at its top level, found {}",
+                source.name,
+                other.kind()
+            ))
+            .at(Some(node.location.clone())),
+        ]),
     }
 }
 
@@ -301,11 +366,20 @@ mod tests {
         let lines: Vec<&str> = DEFAULT_VALUES.lines().collect();
         for (index, line) in lines.iter().enumerate() {
             let trimmed = line.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("- ") || line.starts_with("      ") && lines[index - 1].trim_start().starts_with("- ") {
+            if trimmed.is_empty()
+                || trimmed.starts_with('#')
+                || trimmed.starts_with("- ")
+                || line.starts_with("      ") && lines[index - 1].trim_start().starts_with("- ")
+            {
                 continue;
             }
             let opens_group = trimmed.ends_with(':');
-            let previous = lines[..index].iter().rev().find(|l| !l.trim().is_empty()).copied().unwrap_or("");
+            let previous = lines[..index]
+                .iter()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .copied()
+                .unwrap_or("");
             assert!(
                 opens_group || previous.trim_start().starts_with('#'),
                 "values.yaml line {} has no comment above it: {line}",

@@ -9,8 +9,8 @@ use std::fmt;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Location, SourceText};
@@ -112,14 +112,18 @@ impl Node {
 
     /// Removes the entry at `path`, if it exists.
     pub fn remove(&mut self, path: &[PathSegment]) {
-        let Some((last, parents)) = path.split_last() else { return };
+        let Some((last, parents)) = path.split_last() else {
+            return;
+        };
         let mut node = self;
         for segment in parents {
             node = match (segment, &mut node.value) {
-                (PathSegment::Key(key), Value::Map(entries)) => match entries.iter_mut().find(|e| &e.key == key) {
-                    Some(entry) => &mut entry.value,
-                    None => return,
-                },
+                (PathSegment::Key(key), Value::Map(entries)) => {
+                    match entries.iter_mut().find(|e| &e.key == key) {
+                        Some(entry) => &mut entry.value,
+                        None => return,
+                    }
+                }
                 (PathSegment::Index(index), Value::Seq(items)) => match items.get_mut(*index) {
                     Some(item) => item,
                     None => return,
@@ -139,11 +143,17 @@ impl Node {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Int(i) => serde_json::Value::from(*i),
-            Value::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::Float(x) => serde_json::Number::from_f64(*x)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Value::Map(entries) => serde_json::Value::Object(
-                entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect(),
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
             ),
         }
     }
@@ -184,7 +194,10 @@ pub fn display_path(path: &[PathSegment]) -> String {
 /// paths written in the code, never for user input (see `values::set`).
 #[must_use]
 pub fn path(dotted: &str) -> Vec<PathSegment> {
-    dotted.split('.').map(|key| PathSegment::Key(key.to_owned())).collect()
+    dotted
+        .split('.')
+        .map(|key| PathSegment::Key(key.to_owned()))
+        .collect()
 }
 
 /// The YAML parse result before locations are attached to a source.
@@ -238,15 +251,21 @@ impl<'de> Visitor<'de> for RawValueVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawValue, E> {
-        i64::try_from(v).map(RawValue::Int).map_err(|_| E::custom(format!("the integer {v} is too large")))
+        i64::try_from(v)
+            .map(RawValue::Int)
+            .map_err(|_| E::custom(format!("the integer {v} is too large")))
     }
 
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawValue, E> {
-        i64::try_from(v).map(RawValue::Int).map_err(|_| E::custom(format!("the integer {v} is too large")))
+        i64::try_from(v)
+            .map(RawValue::Int)
+            .map_err(|_| E::custom(format!("the integer {v} is too large")))
     }
 
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawValue, E> {
-        i64::try_from(v).map(RawValue::Int).map_err(|_| E::custom(format!("the integer {v} is too large")))
+        i64::try_from(v)
+            .map(RawValue::Int)
+            .map_err(|_| E::custom(format!("the integer {v} is too large")))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawValue, E> {
@@ -262,7 +281,9 @@ impl<'de> Visitor<'de> for RawValueVisitor {
     }
 
     fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<RawValue, E> {
-        Err(E::custom("binary values (!!binary) are not supported in values files"))
+        Err(E::custom(
+            "binary values (!!binary) are not supported in values files",
+        ))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
@@ -313,15 +334,26 @@ pub fn parse_yaml(source: &Arc<SourceText>) -> Result<Node, Vec<ParseProblem>> {
     let raw: Spanned<RawValue> = match serde_saphyr::from_str_with_options(&source.text, options) {
         Ok(raw) => raw,
         Err(error) => {
-            let (line, column) = error
-                .location()
-                .map_or((0, 0), |l| (usize::try_from(l.line()).unwrap_or(0), usize::try_from(l.column()).unwrap_or(0)));
-            return Err(vec![ParseProblem { message: describe_yaml_error(&error), line, column }]);
+            let (line, column) = error.location().map_or((0, 0), |l| {
+                (
+                    usize::try_from(l.line()).unwrap_or(0),
+                    usize::try_from(l.column()).unwrap_or(0),
+                )
+            });
+            return Err(vec![ParseProblem {
+                message: describe_yaml_error(&error),
+                line,
+                column,
+            }]);
         }
     };
     let mut problems = Vec::new();
     let node = attach(raw, source, &mut problems);
-    if problems.is_empty() { Ok(node) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(node)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Takes the first line of serde-saphyr's message: the rest is its own
@@ -331,7 +363,9 @@ pub fn parse_yaml(source: &Arc<SourceText>) -> Result<Node, Vec<ParseProblem>> {
 /// Options`, `budget breached: Depth { depth: 65 }`).
 fn describe_yaml_error(error: &serde_saphyr::Error) -> String {
     let mut original = error;
-    while let serde_saphyr::Error::AliasError { error, .. } | serde_saphyr::Error::WithSnippet { error, .. } = original {
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = original
+    {
         original = error;
     }
     match original {
@@ -363,15 +397,26 @@ fn describe_budget_breach(breach: &serde_saphyr::budget::BudgetBreach) -> String
     use serde_saphyr::budget::BudgetBreach;
     match breach {
         BudgetBreach::Depth { depth } => {
-            format!("the document nests lists and mappings {depth} levels deep, more than the 64 levels a values file may use")
+            format!(
+                "the document nests lists and mappings {depth} levels deep, more than the 64 levels a values file may use"
+            )
         }
         BudgetBreach::Nodes { nodes } => format!(
             "the document has more than {} values after expanding its aliases; aliases are bounded so that an alias bomb cannot exhaust memory",
             nodes.saturating_sub(1)
         ),
-        BudgetBreach::Events { events } => format!("the document has more than {} YAML events, far more than a values file needs", events.saturating_sub(1)),
-        BudgetBreach::Aliases { aliases } => format!("the document uses more than {} aliases (`*name`)", aliases.saturating_sub(1)),
-        BudgetBreach::Anchors { anchors } => format!("the document defines more than {} anchors (`&name`)", anchors.saturating_sub(1)),
+        BudgetBreach::Events { events } => format!(
+            "the document has more than {} YAML events, far more than a values file needs",
+            events.saturating_sub(1)
+        ),
+        BudgetBreach::Aliases { aliases } => format!(
+            "the document uses more than {} aliases (`*name`)",
+            aliases.saturating_sub(1)
+        ),
+        BudgetBreach::Anchors { anchors } => format!(
+            "the document defines more than {} anchors (`&name`)",
+            anchors.saturating_sub(1)
+        ),
         other => format!("the document is too large or too complex for a values file ({other:?})"),
     }
 }
@@ -384,7 +429,11 @@ fn location_of(source: &Arc<SourceText>, location: serde_saphyr::Location) -> Lo
     }
 }
 
-fn attach(raw: Spanned<RawValue>, source: &Arc<SourceText>, problems: &mut Vec<ParseProblem>) -> Node {
+fn attach(
+    raw: Spanned<RawValue>,
+    source: &Arc<SourceText>,
+    problems: &mut Vec<ParseProblem>,
+) -> Node {
     let location = location_of(source, raw.referenced);
     let value = match raw.value {
         RawValue::Null => Value::Null,
@@ -392,13 +441,22 @@ fn attach(raw: Spanned<RawValue>, source: &Arc<SourceText>, problems: &mut Vec<P
         RawValue::Int(i) => Value::Int(i),
         RawValue::Float(x) => Value::Float(x),
         RawValue::String(s) => Value::String(s),
-        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|item| attach(item, source, problems)).collect()),
+        RawValue::Seq(items) => Value::Seq(
+            items
+                .into_iter()
+                .map(|item| attach(item, source, problems))
+                .collect(),
+        ),
         RawValue::Map(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for (key, value) in entries {
                 let key_location = location_of(source, key.referenced);
                 match key.value.0 {
-                    Ok(name) => out.push(Entry { key: name, key_location, value: attach(value, source, problems) }),
+                    Ok(name) => out.push(Entry {
+                        key: name,
+                        key_location,
+                        value: attach(value, source, problems),
+                    }),
                     Err(kind) => problems.push(ParseProblem {
                         message: format!("a mapping key must be a string, found {kind}"),
                         line: key_location.line,

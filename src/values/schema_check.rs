@@ -6,7 +6,7 @@
 
 use serde_json::{Map as JsonMap, Value as Json};
 
-use super::node::{display_path, Node, PathSegment, Value};
+use super::node::{Node, PathSegment, Value, display_path};
 use super::suggest::closest;
 use crate::diagnostic::Diagnostic;
 
@@ -18,11 +18,18 @@ pub struct Report {
 }
 
 /// Walks `node` against `schema` (whose `$ref`s point into `root`).
-#[must_use] 
+#[must_use]
 pub fn check(node: &Node, schema: &Json, root: &Json) -> Report {
-    let mut walker = Walker { root, errors: Vec::new(), unknown_keys: Vec::new() };
+    let mut walker = Walker {
+        root,
+        errors: Vec::new(),
+        unknown_keys: Vec::new(),
+    };
     walker.walk(node, schema, &mut Vec::new());
-    Report { errors: walker.errors, unknown_keys: walker.unknown_keys }
+    Report {
+        errors: walker.errors,
+        unknown_keys: walker.unknown_keys,
+    }
 }
 
 struct Walker<'a> {
@@ -35,8 +42,12 @@ impl<'a> Walker<'a> {
     fn resolve(&self, mut schema: &'a Json) -> &'a Json {
         // schemars emits local references only: "#/$defs/Name".
         for _ in 0..32 {
-            let Some(reference) = schema.get("$ref").and_then(Json::as_str) else { break };
-            let Some(name) = reference.strip_prefix("#/$defs/") else { break };
+            let Some(reference) = schema.get("$ref").and_then(Json::as_str) else {
+                break;
+            };
+            let Some(name) = reference.strip_prefix("#/$defs/") else {
+                break;
+            };
             match self.root.get("$defs").and_then(|defs| defs.get(name)) {
                 Some(target) => schema = target,
                 None => break,
@@ -50,7 +61,11 @@ impl<'a> Walker<'a> {
         if schema == &Json::Bool(true) {
             return;
         }
-        if let Some(branches) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Json::as_array) {
+        if let Some(branches) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Json::as_array)
+        {
             self.walk_alternatives(node, schema, branches, path);
             return;
         }
@@ -87,14 +102,23 @@ impl<'a> Walker<'a> {
     /// errors wins. Otherwise the errors of the branch with the node's shape
     /// and the fewest errors are reported, or a type error if no branch has
     /// the node's shape.
-    fn walk_alternatives(&mut self, node: &Node, schema: &'a Json, branches: &'a [Json], path: &mut Vec<PathSegment>) {
+    fn walk_alternatives(
+        &mut self,
+        node: &Node,
+        schema: &'a Json,
+        branches: &'a [Json],
+        path: &mut Vec<PathSegment>,
+    ) {
         let mut closest_branch: Option<Vec<Diagnostic>> = None;
         // A choice among constants: report the full list at once.
         let constants: Option<Vec<Vec<Json>>> = branches
             .iter()
             .map(|b| {
                 let branch = self.resolve(b);
-                branch.get("const").map(|c| vec![c.clone()]).or_else(|| branch.get("enum").and_then(Json::as_array).cloned())
+                branch
+                    .get("const")
+                    .map(|c| vec![c.clone()])
+                    .or_else(|| branch.get("enum").and_then(Json::as_array).cloned())
             })
             .collect();
         if let Some(choices) = constants.map(|lists| lists.concat()) {
@@ -102,14 +126,22 @@ impl<'a> Walker<'a> {
             return;
         }
         for branch in branches {
-            let mut trial = Walker { root: self.root, errors: Vec::new(), unknown_keys: Vec::new() };
+            let mut trial = Walker {
+                root: self.root,
+                errors: Vec::new(),
+                unknown_keys: Vec::new(),
+            };
             trial.walk(node, branch, path);
             if trial.errors.is_empty() {
                 return;
             }
             let resolved = self.resolve(branch);
             let same_shape = resolved.get("type").is_some() && type_matches(node, resolved);
-            if same_shape && closest_branch.as_ref().is_none_or(|errors| trial.errors.len() < errors.len()) {
+            if same_shape
+                && closest_branch
+                    .as_ref()
+                    .is_none_or(|errors| trial.errors.len() < errors.len())
+            {
                 closest_branch = Some(trial.errors);
             }
         }
@@ -133,7 +165,10 @@ impl<'a> Walker<'a> {
         if choices.contains(&json) {
             return;
         }
-        let names: Vec<String> = choices.iter().map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned)).collect();
+        let names: Vec<String> = choices
+            .iter()
+            .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
+            .collect();
         let mut diagnostic = Diagnostic::error(format!(
             "`{}` must be one of {}, found {}",
             display_path(path),
@@ -150,7 +185,9 @@ impl<'a> Walker<'a> {
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
                 let written = json.to_string();
                 if names.contains(&written) {
-                    diagnostic = diagnostic.help(format!("YAML reads {written} as a number or boolean; quote it: \"{written}\""));
+                    diagnostic = diagnostic.help(format!(
+                        "YAML reads {written} as a number or boolean; quote it: \"{written}\""
+                    ));
                 }
             }
             _ => {}
@@ -176,8 +213,13 @@ impl<'a> Walker<'a> {
 
     fn walk_map(&mut self, node: &Node, schema: &'a Json, path: &mut Vec<PathSegment>) {
         static EMPTY: std::sync::OnceLock<JsonMap<String, Json>> = std::sync::OnceLock::new();
-        let Value::Map(entries) = &node.value else { return };
-        let properties = schema.get("properties").and_then(Json::as_object).unwrap_or_else(|| EMPTY.get_or_init(JsonMap::new));
+        let Value::Map(entries) = &node.value else {
+            return;
+        };
+        let properties = schema
+            .get("properties")
+            .and_then(Json::as_object)
+            .unwrap_or_else(|| EMPTY.get_or_init(JsonMap::new));
         let additional = schema.get("additionalProperties");
         for entry in entries {
             path.push(PathSegment::Key(entry.key.clone()));
@@ -187,20 +229,27 @@ impl<'a> Walker<'a> {
                 match additional {
                     Some(Json::Bool(false)) => {
                         self.unknown_keys.push(path.clone());
-                        let mut diagnostic = Diagnostic::error(format!("unknown key `{}`", display_path(path)))
-                            .at(Some(entry.key_location.clone()));
-                        if let Some(suggestion) = closest(&entry.key, properties.keys().map(String::as_str)) {
+                        let mut diagnostic =
+                            Diagnostic::error(format!("unknown key `{}`", display_path(path)))
+                                .at(Some(entry.key_location.clone()));
+                        if let Some(suggestion) =
+                            closest(&entry.key, properties.keys().map(String::as_str))
+                        {
                             let mut suggested = path.clone();
                             suggested.pop();
                             suggested.push(PathSegment::Key(suggestion.to_owned()));
-                            diagnostic = diagnostic.help(format!("did you mean `{}`?", display_path(&suggested)));
+                            diagnostic = diagnostic
+                                .help(format!("did you mean `{}`?", display_path(&suggested)));
                         } else {
                             let known: Vec<&str> = properties.keys().map(String::as_str).collect();
-                            diagnostic = diagnostic.help(format!("valid keys here: {}", known.join(", ")));
+                            diagnostic =
+                                diagnostic.help(format!("valid keys here: {}", known.join(", ")));
                         }
                         self.errors.push(diagnostic);
                     }
-                    Some(additional) if additional.is_object() => self.walk(&entry.value, additional, path),
+                    Some(additional) if additional.is_object() => {
+                        self.walk(&entry.value, additional, path)
+                    }
                     _ => {}
                 }
             }
@@ -223,7 +272,10 @@ impl<'a> Walker<'a> {
 }
 
 fn describe_alternatives(walker: &Walker<'_>, schema: &Json) -> String {
-    let branches = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Json::as_array);
+    let branches = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(Json::as_array);
     let mut kinds: Vec<String> = Vec::new();
     for branch in branches.into_iter().flatten() {
         let kind = expected_kind(walker.resolve(branch));
@@ -279,7 +331,11 @@ fn expected_kind(schema: &Json) -> String {
             other => other,
         })
         .collect();
-    if words.is_empty() { "a value".to_owned() } else { words.join(" or ") }
+    if words.is_empty() {
+        "a value".to_owned()
+    } else {
+        words.join(" or ")
+    }
 }
 
 fn type_error(node: &Node, schema: &Json, path: &[PathSegment]) -> Diagnostic {
@@ -290,11 +346,14 @@ fn type_error(node: &Node, schema: &Json, path: &[PathSegment]) -> Diagnostic {
         describe_value(node)
     ))
     .at(Some(node.location.clone()));
-    if type_names(schema).contains(&"string") && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+    if type_names(schema).contains(&"string")
+        && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_))
+    {
         diagnostic = diagnostic.help("quote the value to make it a string, e.g. \"1.0\"");
     }
     if matches!(node.value, Value::Null) {
-        diagnostic = diagnostic.help("`null` removes a key only inside free-form maps; give this key a value");
+        diagnostic = diagnostic
+            .help("`null` removes a key only inside free-form maps; give this key a value");
     }
     diagnostic
 }

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::node::{display_path, parse_yaml, Entry, Node, PathSegment, Value};
+use super::node::{Entry, Node, PathSegment, Value, display_path, parse_yaml};
 use crate::diagnostic::{Diagnostic, Location, SourceText};
 
 /// One `--set` or `--set-string` flag.
@@ -20,12 +20,24 @@ pub struct Assignment {
 }
 
 /// Parses `PATH=VALUE`. `flag` names the flag in messages (`--set`).
-pub fn parse_assignment(text: &str, flag: &str, keep_string: bool) -> Result<Assignment, Diagnostic> {
+pub fn parse_assignment(
+    text: &str,
+    flag: &str,
+    keep_string: bool,
+) -> Result<Assignment, Diagnostic> {
     let source = SourceText::new(format!("{flag} {text}"), text);
-    let at = |column: usize| Some(Location { source: Arc::clone(&source), line: 1, column });
+    let at = |column: usize| {
+        Some(Location {
+            source: Arc::clone(&source),
+            line: 1,
+            column,
+        })
+    };
     let Some(equals) = find_unescaped_equals(text) else {
-        return Err(Diagnostic::error(format!("invalid {flag} `{text}`: expected PATH=VALUE"))
-            .help(format!("for example {flag} stalwart.replicas=1")));
+        return Err(
+            Diagnostic::error(format!("invalid {flag} `{text}`: expected PATH=VALUE"))
+                .help(format!("for example {flag} stalwart.replicas=1")),
+        );
     };
     let (path_text, value_text) = (&text[..equals], &text[equals + 1..]);
     let path = parse_path(path_text).map_err(|(message, column)| {
@@ -36,19 +48,34 @@ pub fn parse_assignment(text: &str, flag: &str, keep_string: bool) -> Result<Ass
     let value_column = text[..=equals].chars().count() + 1;
     // `PATH=` sets an empty string, as `--set-string` would; `PATH=null` deletes.
     let value = if keep_string || value_text.is_empty() {
-        Node::new(Value::String(value_text.to_owned()), Location { source: Arc::clone(&source), line: 1, column: value_column })
+        Node::new(
+            Value::String(value_text.to_owned()),
+            Location {
+                source: Arc::clone(&source),
+                line: 1,
+                column: value_column,
+            },
+        )
     } else {
         let value_source = SourceText::new(format!("{flag} {text}"), value_text);
         let mut node = parse_yaml(&value_source).map_err(|problems| {
-            let message = problems.first().map_or_else(|| "invalid YAML".to_owned(), |p| p.message.clone());
+            let message = problems
+                .first()
+                .map_or_else(|| "invalid YAML".to_owned(), |p| p.message.clone());
             Diagnostic::error(format!("invalid value in {flag} {path_text}: {message}"))
                 .at(at(value_column))
-                .help(format!("use --set-string {path_text}=... to pass the text as a string"))
+                .help(format!(
+                    "use --set-string {path_text}=... to pass the text as a string"
+                ))
         })?;
         shift_columns(&mut node, &source, value_column - 1);
         node
     };
-    Ok(Assignment { path, value, source })
+    Ok(Assignment {
+        path,
+        value,
+        source,
+    })
 }
 
 fn find_unescaped_equals(text: &str) -> Option<usize> {
@@ -81,7 +108,10 @@ fn parse_path(text: &str) -> Result<Vec<PathSegment>, (String, usize)> {
             },
             '.' => {
                 if !key_started {
-                    return Err(("empty key (two dots in a row, or a leading dot)".to_owned(), column));
+                    return Err((
+                        "empty key (two dots in a row, or a leading dot)".to_owned(),
+                        column,
+                    ));
                 }
                 segments.push(PathSegment::Key(std::mem::take(&mut key)));
                 key_started = false;
@@ -101,10 +131,20 @@ fn parse_path(text: &str) -> Result<Vec<PathSegment>, (String, usize)> {
                     match chars.next() {
                         Some((_, ']')) => break,
                         Some((_, d)) if d.is_ascii_digit() => digits.push(d),
-                        _ => return Err(("a list index is written [N] with a number N".to_owned(), column)),
+                        _ => {
+                            return Err((
+                                "a list index is written [N] with a number N".to_owned(),
+                                column,
+                            ));
+                        }
                     }
                 }
-                let index = digits.parse::<usize>().map_err(|_| ("a list index is written [N] with a number N".to_owned(), column))?;
+                let index = digits.parse::<usize>().map_err(|_| {
+                    (
+                        "a list index is written [N] with a number N".to_owned(),
+                        column,
+                    )
+                })?;
                 segments.push(PathSegment::Index(index));
                 if let Some((_, next)) = chars.peek() {
                     if *next == '.' {
@@ -138,7 +178,9 @@ fn shift_columns(node: &mut Node, source: &Arc<SourceText>, offset: usize) {
         node.location.column += offset;
     }
     match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|item| shift_columns(item, source, offset)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|item| shift_columns(item, source, offset)),
         Value::Map(entries) => {
             for entry in entries {
                 entry.key_location.source = Arc::clone(source);
@@ -155,7 +197,11 @@ fn shift_columns(node: &mut Node, source: &Arc<SourceText>, offset: usize) {
 /// Applies an assignment to the merged tree. Missing mappings on the way
 /// are created; a list index may address an existing item or append one.
 pub fn apply(tree: &mut Node, assignment: Assignment) -> Result<(), Diagnostic> {
-    let location = Location { source: Arc::clone(&assignment.source), line: 1, column: 1 };
+    let location = Location {
+        source: Arc::clone(&assignment.source),
+        line: 1,
+        column: 1,
+    };
     let mut node = tree;
     let count = assignment.path.len();
     for (depth, segment) in assignment.path.iter().enumerate() {
@@ -168,8 +214,10 @@ pub fn apply(tree: &mut Node, assignment: Assignment) -> Result<(), Diagnostic> 
                 }
                 let kind = node.value.kind();
                 let Value::Map(entries) = &mut node.value else {
-                    return Err(Diagnostic::error(format!("cannot set `{here}`: its parent is a {kind}, not a mapping"))
-                        .at(Some(location)));
+                    return Err(Diagnostic::error(format!(
+                        "cannot set `{here}`: its parent is a {kind}, not a mapping"
+                    ))
+                    .at(Some(location)));
                 };
                 let position = entries.iter().position(|e| &e.key == key);
                 if last {
@@ -182,12 +230,22 @@ pub fn apply(tree: &mut Node, assignment: Assignment) -> Result<(), Diagnostic> 
                             entries[index].value = assignment.value;
                             entries[index].key_location = location;
                         }
-                        (None, _) => entries.push(Entry { key: key.clone(), key_location: location, value: assignment.value }),
+                        (None, _) => entries.push(Entry {
+                            key: key.clone(),
+                            key_location: location,
+                            value: assignment.value,
+                        }),
                     }
                     return Ok(());
                 }
-                let index = if let Some(index) = position { index } else {
-                    entries.push(Entry { key: key.clone(), key_location: location.clone(), value: Node::new(Value::Null, location.clone()) });
+                let index = if let Some(index) = position {
+                    index
+                } else {
+                    entries.push(Entry {
+                        key: key.clone(),
+                        key_location: location.clone(),
+                        value: Node::new(Value::Null, location.clone()),
+                    });
                     entries.len() - 1
                 };
                 node = &mut entries[index].value;
@@ -198,8 +256,10 @@ pub fn apply(tree: &mut Node, assignment: Assignment) -> Result<(), Diagnostic> 
                 }
                 let kind = node.value.kind();
                 let Value::Seq(items) = &mut node.value else {
-                    return Err(Diagnostic::error(format!("cannot set `{here}`: its parent is a {kind}, not a list"))
-                        .at(Some(location)));
+                    return Err(Diagnostic::error(format!(
+                        "cannot set `{here}`: its parent is a {kind}, not a list"
+                    ))
+                    .at(Some(location)));
                 };
                 if *index > items.len() {
                     return Err(Diagnostic::error(format!(
@@ -233,16 +293,21 @@ mod tests {
 
     #[test]
     fn parses_dotted_path_with_index() {
-        let assignment = parse_assignment("mailboxes.groups[0].name=sales", "--set", false).unwrap();
+        let assignment =
+            parse_assignment("mailboxes.groups[0].name=sales", "--set", false).unwrap();
         assert_eq!(keys(&assignment.path), "mailboxes.groups[0].name");
         assert_eq!(assignment.value.to_json(), serde_json::json!("sales"));
     }
 
     #[test]
     fn escaped_dot_stays_in_key() {
-        let assignment = parse_assignment(r"stalwart.settings.queue\.strategy\.tls=x", "--set", false).unwrap();
+        let assignment =
+            parse_assignment(r"stalwart.settings.queue\.strategy\.tls=x", "--set", false).unwrap();
         assert_eq!(assignment.path.len(), 3);
-        assert_eq!(assignment.path[2], PathSegment::Key("queue.strategy.tls".to_owned()));
+        assert_eq!(
+            assignment.path[2],
+            PathSegment::Key("queue.strategy.tls".to_owned())
+        );
     }
 
     #[test]
@@ -261,8 +326,13 @@ mod tests {
 
     #[test]
     fn rejects_malformed_paths() {
-        for bad in ["=1", "a..b=1", ".a=1", "a.=1", "a[x]=1", "[0]=1", "a[0]b=1", "novalue"] {
-            assert!(parse_assignment(bad, "--set", false).is_err(), "{bad} should be rejected");
+        for bad in [
+            "=1", "a..b=1", ".a=1", "a.=1", "a[x]=1", "[0]=1", "a[0]b=1", "novalue",
+        ] {
+            assert!(
+                parse_assignment(bad, "--set", false).is_err(),
+                "{bad} should be rejected"
+            );
         }
     }
 
@@ -270,18 +340,41 @@ mod tests {
     fn apply_creates_and_appends() {
         let source = SourceText::new("t", "a: {}\n");
         let mut tree = parse_yaml(&source).unwrap();
-        apply(&mut tree, parse_assignment("a.b.c=1", "--set", false).unwrap()).unwrap();
-        apply(&mut tree, parse_assignment("a.list[0].name=x", "--set", false).unwrap()).unwrap();
-        assert_eq!(tree.to_json(), serde_json::json!({"a": {"b": {"c": 1}, "list": [{"name": "x"}]}}));
-        let error = apply(&mut tree, parse_assignment("a.list[5]=y", "--set", false).unwrap()).unwrap_err();
-        assert!(error.message.contains("use index 1 to append"), "{}", error.message);
+        apply(
+            &mut tree,
+            parse_assignment("a.b.c=1", "--set", false).unwrap(),
+        )
+        .unwrap();
+        apply(
+            &mut tree,
+            parse_assignment("a.list[0].name=x", "--set", false).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            tree.to_json(),
+            serde_json::json!({"a": {"b": {"c": 1}, "list": [{"name": "x"}]}})
+        );
+        let error = apply(
+            &mut tree,
+            parse_assignment("a.list[5]=y", "--set", false).unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            error.message.contains("use index 1 to append"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
     fn apply_null_deletes() {
         let source = SourceText::new("t", "a: {b: 1, c: 2}\n");
         let mut tree = parse_yaml(&source).unwrap();
-        apply(&mut tree, parse_assignment("a.b=null", "--set", false).unwrap()).unwrap();
+        apply(
+            &mut tree,
+            parse_assignment("a.b=null", "--set", false).unwrap(),
+        )
+        .unwrap();
         assert_eq!(tree.to_json(), serde_json::json!({"a": {"c": 2}}));
     }
 }

@@ -12,7 +12,11 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
             return Some(candidate);
         }
         let distance = strsim::damerau_levenshtein(&lowered, &candidate.to_lowercase());
-        let longest = lowered.chars().count().max(candidate.chars().count()).max(1);
+        let longest = lowered
+            .chars()
+            .count()
+            .max(candidate.chars().count())
+            .max(1);
         #[allow(clippy::cast_precision_loss)]
         let score = distance as f64 / longest as f64;
         if distance <= 3 && score <= 0.4 && best.is_none_or(|(_, s)| score < s) {
@@ -28,7 +32,10 @@ mod tests {
 
     #[test]
     fn suggests_case_difference() {
-        assert_eq!(closest("realmUrl", ["realmURL", "clientID"]), Some("realmURL"));
+        assert_eq!(
+            closest("realmUrl", ["realmURL", "clientID"]),
+            Some("realmURL")
+        );
     }
 
     #[test]

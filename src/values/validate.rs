@@ -3,15 +3,18 @@
 //! durations parse, and text that ends up in config.toml, YAML or a shell
 //! environment cannot change the structure of the output.
 
-use super::model::{ExternalSecretValues, Setting, ScalarSetting, Rule, Values};
-use super::node::{display_path, PathSegment};
 use super::Loaded;
+use super::model::{ExternalSecretValues, Rule, ScalarSetting, Setting, Values};
+use super::node::{PathSegment, display_path};
 use crate::diagnostic::Diagnostic;
 
 /// Returns every shape problem of the loaded values.
 #[must_use]
 pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
-    let mut check = Checker { loaded, problems: Vec::new() };
+    let mut check = Checker {
+        loaded,
+        problems: Vec::new(),
+    };
     check.all(&loaded.values);
     check.problems
 }
@@ -26,10 +29,17 @@ fn keys(dotted: &str) -> Vec<PathSegment> {
 }
 
 impl Checker<'_> {
-    fn fail(&mut self, path: &[PathSegment], message: impl std::fmt::Display, help: impl Into<String>) {
+    fn fail(
+        &mut self,
+        path: &[PathSegment],
+        message: impl std::fmt::Display,
+        help: impl Into<String>,
+    ) {
         let location = self.loaded.locate(path);
         self.problems.push(
-            Diagnostic::error(format!("`{}` {message}", display_path(path))).at(location).help(help),
+            Diagnostic::error(format!("`{}` {message}", display_path(path)))
+                .at(location)
+                .help(help),
         );
     }
 
@@ -73,7 +83,11 @@ impl Checker<'_> {
 
     fn domain_name(&mut self, path: &[PathSegment], value: &str) {
         if let Err(reason) = check_dns_name(value) {
-            self.fail(path, format!("is not a valid domain name ({reason}): {}", quoted(value)), "use a lowercase RFC 1123 name such as acme.example");
+            self.fail(
+                path,
+                format!("is not a valid domain name ({reason}): {}", quoted(value)),
+                "use a lowercase RFC 1123 name such as acme.example",
+            );
         }
     }
 
@@ -86,17 +100,40 @@ impl Checker<'_> {
 
     fn https_url(&mut self, path: &[PathSegment], value: &str) {
         match url::Url::parse(value) {
-            Ok(parsed) if parsed.scheme() == "https" && parsed.host_str().is_some_and(|h| !h.is_empty()) => {
+            Ok(parsed)
+                if parsed.scheme() == "https"
+                    && parsed.host_str().is_some_and(|h| !h.is_empty()) =>
+            {
                 if !parsed.username().is_empty() || parsed.password().is_some() {
-                    self.fail(path, "must not carry credentials", "put secrets in Secrets, not in URLs");
+                    self.fail(
+                        path,
+                        "must not carry credentials",
+                        "put secrets in Secrets, not in URLs",
+                    );
                 } else if parsed.query().is_some() || parsed.fragment().is_some() {
-                    self.fail(path, "must not have a query or fragment", "give the base URL only, e.g. https://auth.acme.example/realms/sme");
+                    self.fail(
+                        path,
+                        "must not have a query or fragment",
+                        "give the base URL only, e.g. https://auth.acme.example/realms/sme",
+                    );
                 } else if has_unsafe_text(value) || value.contains("%{") {
-                    self.fail(path, "contains a quote, backslash, control character or `%{`", "give a plain https URL");
+                    self.fail(
+                        path,
+                        "contains a quote, backslash, control character or `%{`",
+                        "give a plain https URL",
+                    );
                 }
             }
-            Ok(_) => self.fail(path, format!("must be an https URL, found {}", quoted(value)), "e.g. https://auth.acme.example/realms/sme"),
-            Err(error) => self.fail(path, format!("is not a valid URL ({error}): {}", quoted(value)), "e.g. https://auth.acme.example/realms/sme"),
+            Ok(_) => self.fail(
+                path,
+                format!("must be an https URL, found {}", quoted(value)),
+                "e.g. https://auth.acme.example/realms/sme",
+            ),
+            Err(error) => self.fail(
+                path,
+                format!("is not a valid URL ({error}): {}", quoted(value)),
+                "e.g. https://auth.acme.example/realms/sme",
+            ),
         }
     }
 
@@ -106,8 +143,16 @@ impl Checker<'_> {
             None => local_part_allowed && is_local_part(value),
         };
         if !valid {
-            let hint = if local_part_allowed { "write local@domain or a bare local part" } else { "write local@domain" };
-            self.fail(path, format!("is not a valid e-mail address: {}", quoted(value)), format!("{hint}, using lowercase letters, digits, `.`, `_`, `+` and `-`"));
+            let hint = if local_part_allowed {
+                "write local@domain or a bare local part"
+            } else {
+                "write local@domain"
+            };
+            self.fail(
+                path,
+                format!("is not a valid e-mail address: {}", quoted(value)),
+                format!("{hint}, using lowercase letters, digits, `.`, `_`, `+` and `-`"),
+            );
         }
     }
 
@@ -119,15 +164,25 @@ impl Checker<'_> {
 
     fn k8s_name(&mut self, path: &[PathSegment], value: &str) {
         if !is_dns_subdomain(value) {
-            self.fail(path, format!("is not a valid Kubernetes object name: {}", quoted(value)), "use lowercase letters, digits, `-` and `.`, at most 253 characters");
+            self.fail(
+                path,
+                format!("is not a valid Kubernetes object name: {}", quoted(value)),
+                "use lowercase letters, digits, `-` and `.`, at most 253 characters",
+            );
         }
     }
 
     fn ports(&mut self, v: &Values) {
         let ports = [
             ("service.smtp.ports.smtp", v.service.smtp.ports.smtp),
-            ("service.smtp.ports.submission", v.service.smtp.ports.submission),
-            ("service.smtp.ports.submissions", v.service.smtp.ports.submissions),
+            (
+                "service.smtp.ports.submission",
+                v.service.smtp.ports.submission,
+            ),
+            (
+                "service.smtp.ports.submissions",
+                v.service.smtp.ports.submissions,
+            ),
             ("service.imap.ports.imap", v.service.imap.ports.imap),
             ("service.imap.ports.imaps", v.service.imap.ports.imaps),
             ("service.web.ports.http", v.service.web.ports.http),
@@ -144,61 +199,130 @@ impl Checker<'_> {
             let mut namespace_path = path;
             namespace_path.push(PathSegment::Key("namespace".to_owned()));
             if !is_dns_label(&rule.namespace) {
-                self.fail(&namespace_path, format!("is not a valid namespace name: {}", quoted(&rule.namespace)), "use the target namespace's name, e.g. nats");
+                self.fail(
+                    &namespace_path,
+                    format!("is not a valid namespace name: {}", quoted(&rule.namespace)),
+                    "use the target namespace's name, e.g. nats",
+                );
             }
         }
     }
 
     fn port(&mut self, path: &[PathSegment], port: i64) {
         if !(1..=65535).contains(&port) {
-            self.fail(path, format!("is not a valid port: {port}"), "use a port from 1 to 65535");
+            self.fail(
+                path,
+                format!("is not a valid port: {port}"),
+                "use a port from 1 to 65535",
+            );
         }
     }
 
     fn quantities(&mut self, v: &Values) {
         let quantities = [
-            ("stalwart.resources.requests.cpu", &v.stalwart.resources.requests.cpu),
-            ("stalwart.resources.requests.memory", &v.stalwart.resources.requests.memory),
-            ("stalwart.resources.limits.cpu", &v.stalwart.resources.limits.cpu),
-            ("stalwart.resources.limits.memory", &v.stalwart.resources.limits.memory),
-            ("setupJob.resources.requests.cpu", &v.setup_job.resources.requests.cpu),
-            ("setupJob.resources.requests.memory", &v.setup_job.resources.requests.memory),
-            ("setupJob.resources.limits.cpu", &v.setup_job.resources.limits.cpu),
-            ("setupJob.resources.limits.memory", &v.setup_job.resources.limits.memory),
+            (
+                "stalwart.resources.requests.cpu",
+                &v.stalwart.resources.requests.cpu,
+            ),
+            (
+                "stalwart.resources.requests.memory",
+                &v.stalwart.resources.requests.memory,
+            ),
+            (
+                "stalwart.resources.limits.cpu",
+                &v.stalwart.resources.limits.cpu,
+            ),
+            (
+                "stalwart.resources.limits.memory",
+                &v.stalwart.resources.limits.memory,
+            ),
+            (
+                "setupJob.resources.requests.cpu",
+                &v.setup_job.resources.requests.cpu,
+            ),
+            (
+                "setupJob.resources.requests.memory",
+                &v.setup_job.resources.requests.memory,
+            ),
+            (
+                "setupJob.resources.limits.cpu",
+                &v.setup_job.resources.limits.cpu,
+            ),
+            (
+                "setupJob.resources.limits.memory",
+                &v.setup_job.resources.limits.memory,
+            ),
         ];
         for (path, value) in quantities {
             if !value.is_empty() && !is_quantity(value) {
-                self.fail(&keys(path), format!("is not a Kubernetes quantity: {}", quoted(value)), "e.g. 100m, 1, 256Mi or 1Gi");
+                self.fail(
+                    &keys(path),
+                    format!("is not a Kubernetes quantity: {}", quoted(value)),
+                    "e.g. 100m, 1, 256Mi or 1Gi",
+                );
             }
         }
         if !is_quantity(&v.persistence.spool.size) {
-            self.fail(&keys("persistence.spool.size"), format!("is not a Kubernetes quantity: {}", quoted(&v.persistence.spool.size)), "e.g. 20Gi");
+            self.fail(
+                &keys("persistence.spool.size"),
+                format!(
+                    "is not a Kubernetes quantity: {}",
+                    quoted(&v.persistence.spool.size)
+                ),
+                "e.g. 20Gi",
+            );
         }
     }
 
     fn durations(&mut self, v: &Values) {
         let durations = [
-            ("stalwart.tls.certificate.duration", &v.stalwart.tls.certificate.duration),
-            ("stalwart.tls.certificate.renewBefore", &v.stalwart.tls.certificate.renew_before),
+            (
+                "stalwart.tls.certificate.duration",
+                &v.stalwart.tls.certificate.duration,
+            ),
+            (
+                "stalwart.tls.certificate.renewBefore",
+                &v.stalwart.tls.certificate.renew_before,
+            ),
             ("keycloak.timeout", &v.keycloak.timeout),
-            ("keycloak.oidcExternalSecret.refreshInterval", &v.keycloak.oidc_external_secret.refresh_interval),
-            ("admin.externalSecret.refreshInterval", &v.admin.external_secret.refresh_interval),
+            (
+                "keycloak.oidcExternalSecret.refreshInterval",
+                &v.keycloak.oidc_external_secret.refresh_interval,
+            ),
+            (
+                "admin.externalSecret.refreshInterval",
+                &v.admin.external_secret.refresh_interval,
+            ),
         ];
         for (path, value) in durations {
             if !is_go_duration(value) {
-                self.fail(&keys(path), format!("is not a Go duration: {}", quoted(value)), "e.g. 15s, 1h or 2160h");
+                self.fail(
+                    &keys(path),
+                    format!("is not a Go duration: {}", quoted(value)),
+                    "e.g. 15s, 1h or 2160h",
+                );
             }
         }
     }
 
     fn cidrs(&mut self, v: &Values) {
-        let lists = [("networkPolicy.keycloakCIDRs", &v.network_policy.keycloak_cidrs), ("dns.powerdns.apiCIDRs", &v.dns.powerdns.api_cidrs)];
+        let lists = [
+            (
+                "networkPolicy.keycloakCIDRs",
+                &v.network_policy.keycloak_cidrs,
+            ),
+            ("dns.powerdns.apiCIDRs", &v.dns.powerdns.api_cidrs),
+        ];
         for (path, list) in lists {
             for (index, cidr) in list.iter().enumerate() {
                 if !is_cidr(cidr) {
                     let mut item = keys(path);
                     item.push(PathSegment::Index(index));
-                    self.fail(&item, format!("is not a CIDR: {}", quoted(cidr)), "e.g. 0.0.0.0/0 or 10.0.0.0/8");
+                    self.fail(
+                        &item,
+                        format!("is not a CIDR: {}", quoted(cidr)),
+                        "e.g. 0.0.0.0/0 or 10.0.0.0/8",
+                    );
                 }
             }
         }
@@ -213,40 +337,105 @@ impl Checker<'_> {
         for (path, value) in names {
             self.k8s_name(&keys(path), value);
         }
-        for (path, value) in [("serviceAccount.name", &v.service_account.name), ("ingress.webmail.tls.secretName", &v.ingress.webmail.tls.secret_name), ("dns.powerdns.apiKeySecretName", &v.dns.powerdns.api_key_secret_name), ("ingress.webmail.parentRef.name", &v.ingress.webmail.parent_ref.name), ("ingress.webmail.parentRef.namespace", &v.ingress.webmail.parent_ref.namespace), ("ingress.webmail.ingressClassName", &v.ingress.webmail.ingress_class_name), ("persistence.spool.storageClassName", &v.persistence.spool.storage_class_name), ("stalwart.tls.certificate.issuer", &v.stalwart.tls.certificate.issuer), ("ingress.webmail.tls.issuer", &v.ingress.webmail.tls.issuer)] {
+        for (path, value) in [
+            ("serviceAccount.name", &v.service_account.name),
+            (
+                "ingress.webmail.tls.secretName",
+                &v.ingress.webmail.tls.secret_name,
+            ),
+            (
+                "dns.powerdns.apiKeySecretName",
+                &v.dns.powerdns.api_key_secret_name,
+            ),
+            (
+                "ingress.webmail.parentRef.name",
+                &v.ingress.webmail.parent_ref.name,
+            ),
+            (
+                "ingress.webmail.parentRef.namespace",
+                &v.ingress.webmail.parent_ref.namespace,
+            ),
+            (
+                "ingress.webmail.ingressClassName",
+                &v.ingress.webmail.ingress_class_name,
+            ),
+            (
+                "persistence.spool.storageClassName",
+                &v.persistence.spool.storage_class_name,
+            ),
+            (
+                "stalwart.tls.certificate.issuer",
+                &v.stalwart.tls.certificate.issuer,
+            ),
+            ("ingress.webmail.tls.issuer", &v.ingress.webmail.tls.issuer),
+        ] {
             if !value.is_empty() {
                 self.k8s_name(&keys(path), value);
             }
         }
-        if !v.ingress.webmail.parent_ref.section_name.is_empty() && !is_dns_subdomain(&v.ingress.webmail.parent_ref.section_name) {
-            self.fail(&keys("ingress.webmail.parentRef.sectionName"), "is not a valid listener name", "use lowercase letters, digits and `-`, or leave it empty");
+        if !v.ingress.webmail.parent_ref.section_name.is_empty()
+            && !is_dns_subdomain(&v.ingress.webmail.parent_ref.section_name)
+        {
+            self.fail(
+                &keys("ingress.webmail.parentRef.sectionName"),
+                "is not a valid listener name",
+                "use lowercase letters, digits and `-`, or leave it empty",
+            );
         }
         for (index, secret) in v.stalwart.image.pull_secrets.iter().enumerate() {
             let mut path = keys("stalwart.image.pullSecrets");
             path.push(PathSegment::Index(index));
             self.k8s_name(&path, secret);
         }
-        for (path, key) in [("keycloak.clientSecretKey", &v.keycloak.client_secret_key), ("admin.secretKey", &v.admin.secret_key), ("dns.powerdns.apiKeySecretKey", &v.dns.powerdns.api_key_secret_key)] {
+        for (path, key) in [
+            ("keycloak.clientSecretKey", &v.keycloak.client_secret_key),
+            ("admin.secretKey", &v.admin.secret_key),
+            (
+                "dns.powerdns.apiKeySecretKey",
+                &v.dns.powerdns.api_key_secret_key,
+            ),
+        ] {
             if !is_secret_key(key) {
-                self.fail(&keys(path), format!("is not a valid Secret key: {}", quoted(key)), "use letters, digits, `-`, `_` and `.`");
+                self.fail(
+                    &keys(path),
+                    format!("is not a valid Secret key: {}", quoted(key)),
+                    "use letters, digits, `-`, `_` and `.`",
+                );
             }
         }
         self.external_secret("admin.externalSecret", &v.admin.external_secret);
-        self.external_secret("keycloak.oidcExternalSecret", &v.keycloak.oidc_external_secret);
+        self.external_secret(
+            "keycloak.oidcExternalSecret",
+            &v.keycloak.oidc_external_secret,
+        );
     }
 
     fn external_secret(&mut self, prefix: &str, values: &ExternalSecretValues) {
-        self.k8s_name(&keys(&format!("{prefix}.secretStoreRef.name")), &values.secret_store_ref.name);
-        for (field, text) in [("remoteRef.key", &values.remote_ref.key), ("remoteRef.property", &values.remote_ref.property)] {
+        self.k8s_name(
+            &keys(&format!("{prefix}.secretStoreRef.name")),
+            &values.secret_store_ref.name,
+        );
+        for (field, text) in [
+            ("remoteRef.key", &values.remote_ref.key),
+            ("remoteRef.property", &values.remote_ref.property),
+        ] {
             if has_unsafe_text(text) || text.chars().any(char::is_whitespace) {
-                self.fail(&keys(&format!("{prefix}.{field}")), "contains whitespace, a quote, a backslash or a control character", "use a store path such as sovereign/acme.example/stalwart/acme/admin");
+                self.fail(
+                    &keys(&format!("{prefix}.{field}")),
+                    "contains whitespace, a quote, a backslash or a control character",
+                    "use a store path such as sovereign/acme.example/stalwart/acme/admin",
+                );
             }
         }
     }
 
     fn accounts(&mut self, v: &Values) {
         if !is_account(&v.admin.username) {
-            self.fail(&keys("admin.username"), format!("is not a valid account name: {}", quoted(&v.admin.username)), "use lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit");
+            self.fail(
+                &keys("admin.username"),
+                format!("is not a valid account name: {}", quoted(&v.admin.username)),
+                "use lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit",
+            );
         }
         for (index, group) in v.mailboxes.groups.iter().enumerate() {
             let mut base = keys("mailboxes.groups");
@@ -257,14 +446,22 @@ impl Checker<'_> {
                 path
             };
             if !is_account(&group.name) {
-                self.fail(&field("name"), format!("is not a valid group name: {}", quoted(&group.name)), "use lowercase letters, digits, `.`, `_` and `-`");
+                self.fail(
+                    &field("name"),
+                    format!("is not a valid group name: {}", quoted(&group.name)),
+                    "use lowercase letters, digits, `.`, `_` and `-`",
+                );
             }
             self.email(&field("email"), &group.email, true);
             for (member_index, member) in group.members.iter().enumerate() {
                 if !is_account(member) {
                     let mut path = field("members");
                     path.push(PathSegment::Index(member_index));
-                    self.fail(&path, format!("is not a valid account name: {}", quoted(member)), "use the member's account name, e.g. alice");
+                    self.fail(
+                        &path,
+                        format!("is not a valid account name: {}", quoted(member)),
+                        "use the member's account name, e.g. alice",
+                    );
                 }
             }
         }
@@ -272,8 +469,15 @@ impl Checker<'_> {
         for (index, group) in v.mailboxes.groups.iter().enumerate() {
             if !seen.insert(&group.name) || group.name == v.admin.username {
                 let mut path = keys("mailboxes.groups");
-                path.extend([PathSegment::Index(index), PathSegment::Key("name".to_owned())]);
-                self.fail(&path, format!("repeats the account name {}", quoted(&group.name)), "give every group and the admin a distinct name");
+                path.extend([
+                    PathSegment::Index(index),
+                    PathSegment::Key("name".to_owned()),
+                ]);
+                self.fail(
+                    &path,
+                    format!("repeats the account name {}", quoted(&group.name)),
+                    "give every group and the admin a distinct name",
+                );
             }
         }
         for (index, pair) in v.mailboxes.send_as.iter().enumerate() {
@@ -282,7 +486,11 @@ impl Checker<'_> {
             let mut account = base.clone();
             account.push(PathSegment::Key("account".to_owned()));
             if !is_account(&pair.account) {
-                self.fail(&account, format!("is not a valid account name: {}", quoted(&pair.account)), "use the account's login name, e.g. admin");
+                self.fail(
+                    &account,
+                    format!("is not a valid account name: {}", quoted(&pair.account)),
+                    "use the account's login name, e.g. admin",
+                );
             }
             let mut address = base;
             address.push(PathSegment::Key("address".to_owned()));
@@ -292,28 +500,67 @@ impl Checker<'_> {
 
     fn images(&mut self, v: &Values) {
         let images = [
-            ("stalwart.image", &v.stalwart.image.registry, &v.stalwart.image.repository, &v.stalwart.image.tag, &v.stalwart.image.digest),
-            ("setupJob.image", &v.setup_job.image.registry, &v.setup_job.image.repository, &v.setup_job.image.tag, &v.setup_job.image.digest),
+            (
+                "stalwart.image",
+                &v.stalwart.image.registry,
+                &v.stalwart.image.repository,
+                &v.stalwart.image.tag,
+                &v.stalwart.image.digest,
+            ),
+            (
+                "setupJob.image",
+                &v.setup_job.image.registry,
+                &v.setup_job.image.repository,
+                &v.setup_job.image.tag,
+                &v.setup_job.image.digest,
+            ),
         ];
         for (prefix, registry, repository, tag, digest) in images {
             if !registry.is_empty() && !is_registry(registry) {
-                self.fail(&keys(&format!("{prefix}.registry")), format!("is not a valid registry host: {}", quoted(registry)), "e.g. docker.io or registry.example:5000");
+                self.fail(
+                    &keys(&format!("{prefix}.registry")),
+                    format!("is not a valid registry host: {}", quoted(registry)),
+                    "e.g. docker.io or registry.example:5000",
+                );
             }
             if !is_repository(repository) {
-                self.fail(&keys(&format!("{prefix}.repository")), format!("is not a valid image repository: {}", quoted(repository)), "e.g. stalwartlabs/stalwart");
+                self.fail(
+                    &keys(&format!("{prefix}.repository")),
+                    format!("is not a valid image repository: {}", quoted(repository)),
+                    "e.g. stalwartlabs/stalwart",
+                );
             }
             if tag.is_empty() && digest.is_empty() {
-                self.fail(&keys(&format!("{prefix}.tag")), "is empty and no digest is set", "pin the image with a tag, e.g. v0.15.5, and preferably a digest");
+                self.fail(
+                    &keys(&format!("{prefix}.tag")),
+                    "is empty and no digest is set",
+                    "pin the image with a tag, e.g. v0.15.5, and preferably a digest",
+                );
             }
             if !tag.is_empty() && !is_tag(tag) {
-                self.fail(&keys(&format!("{prefix}.tag")), format!("is not a valid image tag: {}", quoted(tag)), "use letters, digits, `_`, `.` and `-`, at most 128 characters");
+                self.fail(
+                    &keys(&format!("{prefix}.tag")),
+                    format!("is not a valid image tag: {}", quoted(tag)),
+                    "use letters, digits, `_`, `.` and `-`, at most 128 characters",
+                );
             }
             if !digest.is_empty() && !is_digest(digest) {
-                self.fail(&keys(&format!("{prefix}.digest")), format!("is not a valid digest: {}", quoted(digest)), "write sha256: followed by 64 lowercase hex digits");
+                self.fail(
+                    &keys(&format!("{prefix}.digest")),
+                    format!("is not a valid digest: {}", quoted(digest)),
+                    "write sha256: followed by 64 lowercase hex digits",
+                );
             }
         }
         if !v.global.image_registry.is_empty() && !is_registry(&v.global.image_registry) {
-            self.fail(&keys("global.imageRegistry"), format!("is not a valid registry host: {}", quoted(&v.global.image_registry)), "e.g. mirror.example:5000");
+            self.fail(
+                &keys("global.imageRegistry"),
+                format!(
+                    "is not a valid registry host: {}",
+                    quoted(&v.global.image_registry)
+                ),
+                "e.g. mirror.example:5000",
+            );
         }
     }
 
@@ -332,9 +579,17 @@ impl Checker<'_> {
             if text.is_empty() {
                 self.fail(&keys(path), "is empty", "give a value");
             } else if text.chars().any(char::is_control) {
-                self.fail(&keys(path), "contains a newline or another control character", "a client ID or claim name is a single line of text");
+                self.fail(
+                    &keys(path),
+                    "contains a newline or another control character",
+                    "a client ID or claim name is a single line of text",
+                );
             } else if let Some(reason) = config_string_problem(text) {
-                self.fail(&keys(path), reason, "Stalwart's config.toml parser cannot carry it; choose another value");
+                self.fail(
+                    &keys(path),
+                    reason,
+                    "Stalwart's config.toml parser cannot carry it; choose another value",
+                );
             }
         }
     }
@@ -344,7 +599,10 @@ impl Checker<'_> {
         // 256 KiB (keys and values); commonAnnotations count on every object.
         const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
         for (key, value) in &v.common_labels {
-            let path = [PathSegment::Key("commonLabels".to_owned()), PathSegment::Key(key.clone())];
+            let path = [
+                PathSegment::Key("commonLabels".to_owned()),
+                PathSegment::Key(key.clone()),
+            ];
             if !is_qualified_name(key) {
                 self.fail(&path, "is not a valid label key", "use [prefix/]name with letters, digits, `-`, `_` and `.`, the name at most 63 characters");
             }
@@ -353,9 +611,17 @@ impl Checker<'_> {
             }
         }
         for (key, value) in &v.network_policy.gateway_namespace_labels {
-            let path = [PathSegment::Key("networkPolicy".to_owned()), PathSegment::Key("gatewayNamespaceLabels".to_owned()), PathSegment::Key(key.clone())];
+            let path = [
+                PathSegment::Key("networkPolicy".to_owned()),
+                PathSegment::Key("gatewayNamespaceLabels".to_owned()),
+                PathSegment::Key(key.clone()),
+            ];
             if !is_qualified_name(key) || !is_label_value(value) {
-                self.fail(&path, "is not a valid label selector entry", "e.g. kubernetes.io/metadata.name: gateway-system");
+                self.fail(
+                    &path,
+                    "is not a valid label selector entry",
+                    "e.g. kubernetes.io/metadata.name: gateway-system",
+                );
             }
         }
         let annotation_maps = [
@@ -363,13 +629,22 @@ impl Checker<'_> {
             ("service.smtp.annotations", &v.service.smtp.annotations),
             ("service.imap.annotations", &v.service.imap.annotations),
             ("service.web.annotations", &v.service.web.annotations),
-            ("ingress.webmail.annotations", &v.ingress.webmail.annotations),
+            (
+                "ingress.webmail.annotations",
+                &v.ingress.webmail.annotations,
+            ),
             ("serviceAccount.annotations", &v.service_account.annotations),
         ];
-        let size = |map: &std::collections::BTreeMap<String, String>| map.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+        let size = |map: &std::collections::BTreeMap<String, String>| {
+            map.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+        };
         let common = size(&v.common_annotations);
         for (prefix, map) in annotation_maps {
-            let total = if prefix == "commonAnnotations" { common } else { common + size(map) };
+            let total = if prefix == "commonAnnotations" {
+                common
+            } else {
+                common + size(map)
+            };
             if total > MAX_ANNOTATION_BYTES {
                 self.fail(&keys(prefix), format!("makes the annotations {total} bytes long, over the 262144 bytes (256 KiB) the API server accepts"), "keep annotations small; put large data in a ConfigMap");
             }
@@ -377,7 +652,11 @@ impl Checker<'_> {
                 if !is_qualified_name(key) {
                     let mut path = keys(prefix);
                     path.push(PathSegment::Key(key.clone()));
-                    self.fail(&path, "is not a valid annotation key", "use [prefix/]name with letters, digits, `-`, `_` and `.`");
+                    self.fail(
+                        &path,
+                        "is not a valid annotation key",
+                        "use [prefix/]name with letters, digits, `-`, `_` and `.`",
+                    );
                 }
             }
         }
@@ -386,50 +665,132 @@ impl Checker<'_> {
     fn positive_numbers(&mut self, v: &Values) {
         let numbers = [
             ("dns.ttl", v.dns.ttl, 60, 604_800),
-            ("setupJob.activeDeadlineSeconds", v.setup_job.active_deadline_seconds, 60, 86_400),
+            (
+                "setupJob.activeDeadlineSeconds",
+                v.setup_job.active_deadline_seconds,
+                60,
+                86_400,
+            ),
             ("setupJob.backoffLimit", v.setup_job.backoff_limit, 0, 100),
-            ("setupJob.ttlSecondsAfterFinished", v.setup_job.ttl_seconds_after_finished, 0, 31_536_000),
-            ("setupJob.readyTimeoutSeconds", v.setup_job.ready_timeout_seconds, 10, 86_400),
-            ("dns.powerdns.dkimWaitSeconds", v.dns.powerdns.dkim_wait_seconds, 0, 86_400),
-            ("stalwart.podSecurityContext.runAsUser", v.stalwart.pod_security_context.run_as_user, 0, 2_147_483_647),
-            ("stalwart.podSecurityContext.runAsGroup", v.stalwart.pod_security_context.run_as_group, 0, 2_147_483_647),
-            ("stalwart.podSecurityContext.fsGroup", v.stalwart.pod_security_context.fs_group, 0, 2_147_483_647),
+            (
+                "setupJob.ttlSecondsAfterFinished",
+                v.setup_job.ttl_seconds_after_finished,
+                0,
+                31_536_000,
+            ),
+            (
+                "setupJob.readyTimeoutSeconds",
+                v.setup_job.ready_timeout_seconds,
+                10,
+                86_400,
+            ),
+            (
+                "dns.powerdns.dkimWaitSeconds",
+                v.dns.powerdns.dkim_wait_seconds,
+                0,
+                86_400,
+            ),
+            (
+                "stalwart.podSecurityContext.runAsUser",
+                v.stalwart.pod_security_context.run_as_user,
+                0,
+                2_147_483_647,
+            ),
+            (
+                "stalwart.podSecurityContext.runAsGroup",
+                v.stalwart.pod_security_context.run_as_group,
+                0,
+                2_147_483_647,
+            ),
+            (
+                "stalwart.podSecurityContext.fsGroup",
+                v.stalwart.pod_security_context.fs_group,
+                0,
+                2_147_483_647,
+            ),
         ];
         for (path, value, min, max) in numbers {
             if !(min..=max).contains(&value) {
-                self.fail(&keys(path), format!("is out of range: {value}"), format!("use a value from {min} to {max}"));
+                self.fail(
+                    &keys(path),
+                    format!("is out of range: {value}"),
+                    format!("use a value from {min} to {max}"),
+                );
             }
         }
-        for (name, probe) in [("startup", &v.stalwart.probes.startup), ("liveness", &v.stalwart.probes.liveness), ("readiness", &v.stalwart.probes.readiness)] {
-            for (field, value, min) in [("initialDelaySeconds", probe.initial_delay_seconds, 0), ("periodSeconds", probe.period_seconds, 1), ("timeoutSeconds", probe.timeout_seconds, 1), ("failureThreshold", probe.failure_threshold, 1)] {
+        for (name, probe) in [
+            ("startup", &v.stalwart.probes.startup),
+            ("liveness", &v.stalwart.probes.liveness),
+            ("readiness", &v.stalwart.probes.readiness),
+        ] {
+            for (field, value, min) in [
+                ("initialDelaySeconds", probe.initial_delay_seconds, 0),
+                ("periodSeconds", probe.period_seconds, 1),
+                ("timeoutSeconds", probe.timeout_seconds, 1),
+                ("failureThreshold", probe.failure_threshold, 1),
+            ] {
                 if !(min..=3600).contains(&value) {
-                    self.fail(&keys(&format!("stalwart.probes.{name}.{field}")), format!("is out of range: {value}"), format!("use a value from {min} to 3600"));
+                    self.fail(
+                        &keys(&format!("stalwart.probes.{name}.{field}")),
+                        format!("is out of range: {value}"),
+                        format!("use a value from {min} to 3600"),
+                    );
                 }
             }
         }
         if v.persistence.spool.access_modes.is_empty() {
-            self.fail(&keys("persistence.spool.accessModes"), "is empty", "e.g. [ReadWriteOnce]");
+            self.fail(
+                &keys("persistence.spool.accessModes"),
+                "is empty",
+                "e.g. [ReadWriteOnce]",
+            );
         }
         for (index, sysctl) in v.stalwart.pod_security_context.sysctls.iter().enumerate() {
             let mut path = keys("stalwart.podSecurityContext.sysctls");
             path.push(PathSegment::Index(index));
-            let valid_name = !sysctl.name.is_empty() && sysctl.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+            let valid_name = !sysctl.name.is_empty()
+                && sysctl
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
             if !valid_name || has_unsafe_text(&sysctl.value) {
-                self.fail(&path, "is not a valid sysctl", "e.g. {name: net.ipv4.tcp_keepalive_time, value: \"300\"}");
+                self.fail(
+                    &path,
+                    "is not a valid sysctl",
+                    "e.g. {name: net.ipv4.tcp_keepalive_time, value: \"300\"}",
+                );
             }
         }
-        for (index, capability) in v.stalwart.container_security_context.drop_capabilities.iter().enumerate() {
-            if capability.is_empty() || !capability.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+        for (index, capability) in v
+            .stalwart
+            .container_security_context
+            .drop_capabilities
+            .iter()
+            .enumerate()
+        {
+            if capability.is_empty()
+                || !capability
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_')
+            {
                 let mut path = keys("stalwart.containerSecurityContext.dropCapabilities");
                 path.push(PathSegment::Index(index));
-                self.fail(&path, format!("is not a capability name: {}", quoted(capability)), "e.g. ALL or NET_RAW");
+                self.fail(
+                    &path,
+                    format!("is not a capability name: {}", quoted(capability)),
+                    "e.g. ALL or NET_RAW",
+                );
             }
         }
     }
 
     fn settings(&mut self, v: &Values) {
         for (key, setting) in &v.stalwart.settings {
-            let path = [PathSegment::Key("stalwart".to_owned()), PathSegment::Key("settings".to_owned()), PathSegment::Key(key.clone())];
+            let path = [
+                PathSegment::Key("stalwart".to_owned()),
+                PathSegment::Key("settings".to_owned()),
+                PathSegment::Key(key.clone()),
+            ];
             if !is_setting_key(key) {
                 self.fail(&path, "is not a valid Stalwart key", "write dotted lowercase segments of letters, digits, `-` and `_`, e.g. queue.strategy.tls");
             }
@@ -446,7 +807,11 @@ impl Checker<'_> {
                 let else_count = rules.iter().filter(|r| matches!(r, Rule::Else(_))).count();
                 let else_last = matches!(rules.last(), Some(Rule::Else(_)));
                 if else_count != 1 || !else_last {
-                    self.fail(path, "is an expression block without exactly one closing `else`", "write {if: ..., then: ...} entries and end with one {else: ...}");
+                    self.fail(
+                        path,
+                        "is an expression block without exactly one closing `else`",
+                        "write {if: ..., then: ...} entries and end with one {else: ...}",
+                    );
                 }
                 for rule in rules {
                     match rule {
@@ -463,7 +828,11 @@ impl Checker<'_> {
                     self.fail(path, "has `override: false`", "set override: true to replace a setting the product manages, or remove the marker");
                 }
                 if matches!(*inner.value, Setting::Override(_)) {
-                    self.fail(path, "nests one override in another", "write {override: true, value: ...} once");
+                    self.fail(
+                        path,
+                        "nests one override in another",
+                        "write {override: true, value: ...} once",
+                    );
                 }
                 self.setting_value(path, &inner.value);
             }
@@ -471,7 +840,11 @@ impl Checker<'_> {
         }
         for text in strings {
             if let Some(reason) = config_string_problem(text) {
-                self.fail(path, reason, "Stalwart's config.toml parser cannot carry it; rewrite the value");
+                self.fail(
+                    path,
+                    reason,
+                    "Stalwart's config.toml parser cannot carry it; rewrite the value",
+                );
             }
         }
     }
@@ -493,7 +866,9 @@ fn quoted(text: &str) -> String {
 #[must_use]
 pub fn config_string_problem(text: &str) -> Option<&'static str> {
     if text.contains("%{") {
-        Some("contains `%{`, which starts a Stalwart macro (`%{env:…}%`, `%{file:…}%`, `%{cfg:…}%`) that Stalwart would expand when it reads config.toml")
+        Some(
+            "contains `%{`, which starts a Stalwart macro (`%{env:…}%`, `%{file:…}%`, `%{cfg:…}%`) that Stalwart would expand when it reads config.toml",
+        )
     } else if text.contains('\\') {
         Some("contains a backslash")
     } else if text.chars().any(|c| c.is_control() && c != '\n') {
@@ -504,7 +879,8 @@ pub fn config_string_problem(text: &str) -> Option<&'static str> {
 }
 
 fn has_unsafe_text(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() || matches!(c, '"' | '\\' | '\''))
+    text.chars()
+        .any(|c| c.is_control() || matches!(c, '"' | '\\' | '\''))
 }
 
 /// Checks an RFC 1123 host name: dot-separated labels of at most 63
@@ -522,9 +898,14 @@ pub fn check_dns_name(name: &str) -> Result<(), &'static str> {
         return Err("a single label, not a domain");
     }
     if labels.iter().any(|l| !is_dns_label(l)) {
-        return Err("each label must be 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen");
+        return Err(
+            "each label must be 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen",
+        );
     }
-    if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+    if labels
+        .last()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err("an IP address or an all-numeric top-level domain, not a host name");
     }
     Ok(())
@@ -536,7 +917,9 @@ pub fn check_dns_name(name: &str) -> Result<(), &'static str> {
 pub fn is_dns_label(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 63
-        && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !label.starts_with('-')
         && !label.ends_with('-')
 }
@@ -550,7 +933,9 @@ pub fn is_dns_subdomain(name: &str) -> bool {
 fn is_local_part(local: &str) -> bool {
     !local.is_empty()
         && local.len() <= 64
-        && local.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'+' | b'-'))
+        && local.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'+' | b'-')
+        })
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
@@ -559,18 +944,27 @@ fn is_local_part(local: &str) -> bool {
 fn is_account(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
         && name.as_bytes()[0].is_ascii_alphanumeric()
 }
 
 fn is_secret_key(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 253 && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !key.is_empty()
+        && key.len() <= 253
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn is_setting_key(key: &str) -> bool {
     !key.is_empty()
         && key.split('.').all(|segment| {
-            !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
+            !segment.is_empty()
+                && segment.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_')
+                })
         })
 }
 
@@ -578,16 +972,32 @@ fn is_setting_key(key: &str) -> bool {
 #[must_use]
 pub fn is_quantity(text: &str) -> bool {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let number_end = unsigned.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(unsigned.len());
+    let number_end = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unsigned.len());
     let (number, suffix) = unsigned.split_at(number_end);
-    let valid_number = !number.is_empty()
-        && number != "."
-        && number.matches('.').count() <= 1;
-    let valid_suffix = matches!(suffix, "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E")
-        || suffix.strip_prefix(['e', 'E']).is_some_and(|exponent| {
-            let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-        });
+    let valid_number = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
+    let valid_suffix = matches!(
+        suffix,
+        "" | "Ki"
+            | "Mi"
+            | "Gi"
+            | "Ti"
+            | "Pi"
+            | "Ei"
+            | "n"
+            | "u"
+            | "m"
+            | "k"
+            | "M"
+            | "G"
+            | "T"
+            | "P"
+            | "E"
+    ) || suffix.strip_prefix(['e', 'E']).is_some_and(|exponent| {
+        let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    });
     valid_number && valid_suffix
 }
 
@@ -602,7 +1012,9 @@ pub fn is_go_duration(text: &str) -> bool {
         return true;
     }
     while !rest.is_empty() {
-        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let number = &rest[..number_end];
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
             return false;
@@ -623,8 +1035,12 @@ pub fn is_go_duration(text: &str) -> bool {
 /// Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/8`.
 #[must_use]
 pub fn is_cidr(text: &str) -> bool {
-    let Some((address, prefix)) = text.split_once('/') else { return false };
-    let Ok(prefix) = prefix.parse::<u8>() else { return false };
+    let Some((address, prefix)) = text.split_once('/') else {
+        return false;
+    };
+    let Ok(prefix) = prefix.parse::<u8>() else {
+        return false;
+    };
     match address.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(_)) => prefix <= 32,
         Ok(std::net::IpAddr::V6(_)) => prefix <= 128,
@@ -633,39 +1049,59 @@ pub fn is_cidr(text: &str) -> bool {
 }
 
 fn is_registry(text: &str) -> bool {
-    let (host, port) = text.split_once(':').map_or((text, None), |(h, p)| (h, Some(p)));
+    let (host, port) = text
+        .split_once(':')
+        .map_or((text, None), |(h, p)| (h, Some(p)));
     port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
         && !host.is_empty()
-        && host.split('.').all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 fn is_repository(text: &str) -> bool {
     !text.is_empty()
         && text.split('/').all(|part| {
             !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+                && part.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+                })
         })
 }
 
 fn is_tag(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 128
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         && !text.starts_with(['.', '-'])
 }
 
 fn is_digest(text: &str) -> bool {
-    text.strip_prefix("sha256:").is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    text.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 /// Checks a label or annotation key: `[prefix/]name`.
 #[must_use]
 pub fn is_qualified_name(key: &str) -> bool {
-    let (prefix, name) = key.rsplit_once('/').map_or((None, key), |(p, n)| (Some(p), n));
+    let (prefix, name) = key
+        .rsplit_once('/')
+        .map_or((None, key), |(p, n)| (Some(p), n));
     prefix.is_none_or(is_dns_subdomain)
         && !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && name.as_bytes()[0].is_ascii_alphanumeric()
         && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric()
 }
@@ -676,7 +1112,9 @@ pub fn is_qualified_name(key: &str) -> bool {
 pub fn is_label_value(value: &str) -> bool {
     value.is_empty()
         || (value.len() <= 63
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
             && value.as_bytes()[0].is_ascii_alphanumeric()
             && value.as_bytes()[value.len() - 1].is_ascii_alphanumeric())
 }
@@ -708,7 +1146,14 @@ mod tests {
     #[test]
     fn dns_names() {
         assert!(check_dns_name("acme.omantel.omani.works").is_ok());
-        for bad in ["localhost", "Acme.example", "-a.example", "a..example", "a.example.", "a_b.example"] {
+        for bad in [
+            "localhost",
+            "Acme.example",
+            "-a.example",
+            "a..example",
+            "a.example.",
+            "a_b.example",
+        ] {
             assert!(check_dns_name(bad).is_err(), "{bad}");
         }
     }
