@@ -35,7 +35,7 @@ fn acme_options() -> RenderOptions {
 
 fn bench_load(c: &mut Criterion) {
     c.bench_function("load values (acme.yaml)", |b| {
-        b.iter(|| black_box(load_acme()))
+        b.iter(|| black_box(load_acme()));
     });
 }
 
@@ -51,7 +51,7 @@ fn bench_audit(c: &mut Criterion) {
     };
     let config_toml = rendered.config_toml;
     c.bench_function("audit config.toml (acme)", |b| {
-        b.iter(|| black_box(audit::audit_config(black_box(&config_toml))))
+        b.iter(|| black_box(audit::audit_config(black_box(&config_toml))));
     });
 }
 

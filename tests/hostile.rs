@@ -576,7 +576,7 @@ fn assert_round_trip(field: &FreeText, text: &str, stdout: &[u8]) {
     let objects = parse_stream(stdout);
     match field.target {
         Target::Config(key) => {
-            assert_eq!(config_value(&objects, key), text, "{key} in config.toml")
+            assert_eq!(config_value(&objects, key), text, "{key} in config.toml");
         }
         Target::Object(kind, name, pointer) => {
             let object = objects

@@ -226,7 +226,7 @@ fn missing_operands(tokens: &[Token]) -> Vec<ExpressionProblem> {
         may_close_empty = false;
         match &token.kind {
             TokenKind::String | TokenKind::Number | TokenKind::Identifier | TokenKind::Macro => {
-                expect_value = false
+                expect_value = false;
             }
             TokenKind::Function => {
                 expect_value = false;

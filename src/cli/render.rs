@@ -121,20 +121,12 @@ pub(super) fn load_and_render(args: &ValueArgs) -> Outcome {
         namespace: args.namespace.clone(),
         smoke: args.smoke,
     };
-    let mut outcome = render_layers(
+    render_layers(
         &args.inputs,
         &options,
         &templates,
         &mut std::io::stdin().lock(),
-    );
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        outcome.rendered = None;
-    }
-    diagnostics.append(&mut outcome.diagnostics);
-    Outcome {
-        rendered: outcome.rendered,
-        diagnostics,
-    }
+    )
 }
 
 /// Applies `--show-only`, or returns the error to print when a selector

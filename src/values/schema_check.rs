@@ -248,7 +248,7 @@ impl<'a> Walker<'a> {
                         self.errors.push(diagnostic);
                     }
                     Some(additional) if additional.is_object() => {
-                        self.walk(&entry.value, additional, path)
+                        self.walk(&entry.value, additional, path);
                     }
                     _ => {}
                 }
