@@ -24,7 +24,7 @@ pub fn format(objects: &[&RenderedObject], format: Format) -> String {
     }
 }
 
-/// One YAML document per object, in render order.
+/// Formats one YAML document per object, in render order.
 #[must_use]
 pub fn yaml_stream(objects: &[&RenderedObject]) -> String {
     let mut out = String::new();
@@ -40,7 +40,7 @@ pub fn yaml_stream(objects: &[&RenderedObject]) -> String {
     out
 }
 
-/// A `v1 List` of the objects, pretty-printed, with a final newline.
+/// Formats a `v1 List` of the objects, pretty-printed, with a final newline.
 #[must_use]
 pub fn json_list(objects: &[&RenderedObject]) -> String {
     let list = serde_json::json!({

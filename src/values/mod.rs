@@ -39,7 +39,7 @@ pub enum Input {
 }
 
 /// The result of loading: the typed values and the merged tree they came
-/// from, which still knows where each value was written.
+/// from, which still records where each value was written.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub values: Values,

@@ -68,7 +68,7 @@ pub enum DomainMode {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Stalwart {
-    /// Which Stalwart configuration generation to render: `auto` derives it from the image tag.
+    /// The Stalwart configuration generation to render: `auto` derives it from the image tag.
     pub generation: Generation,
     /// The server's host name; empty means `mail.<domain>`.
     pub hostname: String,
@@ -163,7 +163,7 @@ pub struct ElseRule {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideSetting {
-    /// Must be true: says the key replaces one the product manages, on purpose.
+    /// Must be true: marks the key as replacing one the product manages, on purpose.
     #[serde(rename = "override")]
     pub intended: bool,
     pub value: Box<Setting>,
@@ -316,9 +316,9 @@ pub struct Keycloak {
     pub client_secret_name: String,
     /// The key of the client secret inside that Secret.
     pub client_secret_key: String,
-    /// How Stalwart validates access tokens: `introspect` (authenticated with the client secret) or `userinfo`.
+    /// The way Stalwart validates access tokens: `introspect` (authenticated with the client secret) or `userinfo`.
     pub token_validation: TokenValidation,
-    /// Which token claims become the account's fields.
+    /// The token claims that become the account's fields.
     pub claims: Claims,
     /// How long Stalwart waits for Keycloak, a Go duration.
     pub timeout: String,
@@ -618,7 +618,7 @@ pub enum SpfPolicy {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Dmarc {
     pub policy: DmarcPolicy,
-    /// Where aggregate reports go; empty means `dmarc@<domain>`.
+    /// The address for aggregate reports; empty means `dmarc@<domain>`.
     pub rua: String,
 }
 
