@@ -157,6 +157,11 @@ pub fn write_dir(dir: &Path, files: &[OutputFile]) -> Result<(), DirError> {
         }
     };
     check_replaceable(&target)?;
+    // A re-render with the same result (the common case for CI and GitOps
+    // controllers) leaves the tree as it is instead of rewriting it.
+    if holds_exactly(&target, files) {
+        return Ok(());
+    }
     fs::create_dir_all(&parent).map_err(io_error("create", &parent))?;
 
     let pid = std::process::id();
@@ -200,6 +205,28 @@ pub fn write_dir(dir: &Path, files: &[OutputFile]) -> Result<(), DirError> {
         })?;
     }
     Ok(())
+}
+
+/// Returns true when `dir` contains exactly `files`, with the same bytes,
+/// and nothing else.
+fn holds_exactly(dir: &Path, files: &[OutputFile]) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    let mut count = 0;
+    for entry in entries {
+        let Ok(entry) = entry else { return false };
+        count += 1;
+        let name = entry.file_name();
+        let Some(file) = files.iter().find(|f| f.name.as_str() == name) else {
+            return false;
+        };
+        match fs::read(entry.path()) {
+            Ok(bytes) if bytes == file.contents.as_bytes() => {}
+            _ => return false,
+        }
+    }
+    count == files.len()
 }
 
 fn write_files(staging: &Path, files: &[OutputFile]) -> Result<(), DirError> {
