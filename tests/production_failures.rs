@@ -140,7 +140,14 @@ fn secrets_are_files_read_by_config_not_environment() {
     ));
     let container =
         &find(&objects, "StatefulSet", "stalwart")["spec"]["template"]["spec"]["containers"][0];
-    assert!(container.get("env").is_none() && container.get("envFrom").is_none());
+    assert!(
+        container.get("env").is_none(),
+        "no secret in the environment"
+    );
+    assert!(
+        container.get("envFrom").is_none(),
+        "no secret in the environment"
+    );
 }
 
 #[test]
