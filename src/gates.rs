@@ -278,9 +278,8 @@ pub fn plan(loaded: &Loaded, smoke: bool) -> Plan {
     check_mailbox_domains(&mut gates, &domain);
     check_image_pins(&mut gates);
 
-    // A template fails when an error was reported for it; the pipeline
-    // stops before rendering whenever any error exists, so the per-template
-    // decision only matters for the notes.
+    // The pipeline stops before rendering whenever any error exists, so a
+    // failed template's decision matters only for the notes.
     Plan {
         decisions,
         features,

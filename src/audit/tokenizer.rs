@@ -193,7 +193,7 @@ pub fn tokenize(expression: &str) -> Tokenized {
     Tokenized { tokens, problems }
 }
 
-/// What an open delimiter is, for the operand checks.
+/// The kind of an open delimiter, for the operand checks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Group {
     Parenthesis,

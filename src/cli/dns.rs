@@ -48,16 +48,8 @@ pub fn run(args: &DnsArgs, printer: &Printer) -> ExitCode {
         return ExitCode::from(EXIT_INVALID);
     }
     let domain = &values.domain.primary;
-    let mail_host = if values.stalwart.hostname.is_empty() {
-        format!("mail.{domain}")
-    } else {
-        values.stalwart.hostname.clone()
-    };
-    let rua = if values.dns.dmarc.rua.is_empty() {
-        format!("dmarc@{domain}")
-    } else {
-        values.dns.dmarc.rua.clone()
-    };
+    let mail_host = crate::render::context::mail_host(values, domain);
+    let rua = crate::render::context::dmarc_rua(values, domain);
     let records = dns::records(&dns::RecordInputs {
         domain,
         mail_host: &mail_host,

@@ -242,6 +242,26 @@ fn url_port(url: &str) -> u16 {
         .unwrap_or(443)
 }
 
+/// Returns the mail server's host name: `stalwart.hostname`, or `mail.<domain>`.
+#[must_use]
+pub fn mail_host(values: &Values, domain: &str) -> String {
+    if values.stalwart.hostname.is_empty() {
+        format!("mail.{domain}")
+    } else {
+        values.stalwart.hostname.clone()
+    }
+}
+
+/// Returns the DMARC report address: `dns.dmarc.rua`, or `dmarc@<domain>`.
+#[must_use]
+pub fn dmarc_rua(values: &Values, domain: &str) -> String {
+    if values.dns.dmarc.rua.is_empty() {
+        format!("dmarc@{domain}")
+    } else {
+        values.dns.dmarc.rua.clone()
+    }
+}
+
 /// Completes a bare local part with the tenant's domain.
 #[must_use]
 pub fn full_address(address: &str, domain: &str) -> String {
@@ -273,21 +293,13 @@ impl Tenant {
             values.name_override.clone()
         };
         let names = Names::new(&fullname, values);
-        let hostname = if values.stalwart.hostname.is_empty() {
-            format!("mail.{domain}")
-        } else {
-            values.stalwart.hostname.clone()
-        };
+        let hostname = mail_host(values, domain);
         let webmail_host = if values.ingress.webmail.host.is_empty() {
             format!("mail.{domain}")
         } else {
             values.ingress.webmail.host.clone()
         };
-        let dmarc_rua = if values.dns.dmarc.rua.is_empty() {
-            format!("dmarc@{domain}")
-        } else {
-            values.dns.dmarc.rua.clone()
-        };
+        let dmarc_rua = dmarc_rua(values, domain);
         let stalwart_image = JobImage {
             registry: values.stalwart.image.registry.clone(),
             repository: values.stalwart.image.repository.clone(),
