@@ -27,20 +27,41 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
 }
 
-/// Builds the environment with the tenant, the values and the features as globals.
+/// Builds the environment for one tenant: a clone of the shared base
+/// environment (whose templates are compiled once per process) with the
+/// tenant, the values and the features as globals, and the functions that
+/// read them.
 pub fn build(
     templates: &TemplateSet,
     loaded: &Loaded,
     tenant: &Tenant,
     features: &Features,
 ) -> Result<Environment<'static>, Error> {
+    let mut env = templates
+        .base_environment(base)
+        .map_err(|message| invalid(message.clone()))?
+        .clone();
+    env.add_global("tenant", crate::render::to_value(tenant));
+    env.add_global("values", crate::render::to_value(&loaded.values));
+    env.add_global("features", crate::render::to_value(features));
+    add_tenant_functions(&mut env, loaded, tenant);
+    super::config::register(&mut env, loaded);
+    Ok(env)
+}
+
+/// Builds what every tenant shares: the syntax, the templates and the
+/// filters. Every template is compiled here, so that a run over many
+/// tenants compiles each one once; a template that does not compile is
+/// left out and fails again, with its location, when a tenant renders it.
+fn base(templates: &TemplateSet) -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(true)
         .lstrip_blocks(true)
         .keep_trailing_newline(true)
-        .build()?;
+        .build()
+        .map_err(|error| format!("{error:#}"))?;
     env.set_syntax(syntax);
     // Templates write YAML and TOML; HTML escaping must never apply.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
@@ -50,12 +71,14 @@ pub fn build(
         .chain(templates.extra_manifests(&[]))
         .filter_map(|name| templates.get(&name).map(|text| (name, text.to_owned())))
         .collect();
+    let names: Vec<String> = files.keys().cloned().collect();
     let files = Arc::new(files);
     env.set_loader(move |name| Ok(files.get(name).cloned()));
+    for name in &names {
+        // Errors are reported per tenant, where the template is rendered.
+        let _ = env.get_template(name);
+    }
 
-    env.add_global("tenant", crate::render::to_value(tenant));
-    env.add_global("values", crate::render::to_value(&loaded.values));
-    env.add_global("features", crate::render::to_value(features));
     env.add_global(
         "setup_script",
         templates.get("scripts/setup.sh").unwrap_or_default(),
@@ -64,7 +87,12 @@ pub fn build(
         "dns_script",
         templates.get("scripts/dns-publish.sh").unwrap_or_default(),
     );
+    add_filters(&mut env);
+    Ok(env)
+}
 
+/// Adds the filters and the functions that do not depend on the tenant.
+fn add_filters(env: &mut Environment<'static>) {
     // `{{ text | yaml }}`: a YAML scalar (or flow collection) that reads back unchanged.
     env.add_filter("yaml", |value: Value| -> Result<String, Error> {
         Ok(yaml::inline(&to_json(&value)?))
@@ -110,6 +138,25 @@ pub fn build(
         toml::value(&value).map_err(|e| invalid(e.0))
     });
 
+    // `{{ merge(a, b) }}`: a map with b's entries over a's.
+    env.add_function("merge", |maps: Rest<Value>| -> Result<Value, Error> {
+        let mut merged = serde_json::Map::new();
+        for map in maps.iter() {
+            if let serde_json::Value::Object(entries) = to_json(map)? {
+                merged.extend(entries);
+            }
+        }
+        Ok(crate::render::to_value(serde_json::Value::Object(merged)))
+    });
+
+    // `{{ fail("message") }}`: stops the render with an internal error.
+    env.add_function("fail", |message: String| -> Result<String, Error> {
+        Err(invalid(message))
+    });
+}
+
+/// Adds the functions that write the tenant's names and labels.
+fn add_tenant_functions(env: &mut Environment<'static>, loaded: &Loaded, tenant: &Tenant) {
     let label_tenant = tenant.clone();
     let label_values = loaded.values.clone();
     env.add_function("labels", move |component: String| -> Value {
@@ -166,23 +213,4 @@ pub fn build(
             ))
         },
     );
-
-    // `{{ merge(a, b) }}`: a map with b's entries over a's.
-    env.add_function("merge", |maps: Rest<Value>| -> Result<Value, Error> {
-        let mut merged = serde_json::Map::new();
-        for map in maps.iter() {
-            if let serde_json::Value::Object(entries) = to_json(map)? {
-                merged.extend(entries);
-            }
-        }
-        Ok(crate::render::to_value(serde_json::Value::Object(merged)))
-    });
-
-    // `{{ fail("message") }}`: stops the render with an internal error.
-    env.add_function("fail", |message: String| -> Result<String, Error> {
-        Err(invalid(message))
-    });
-
-    super::config::register(&mut env, loaded);
-    Ok(env)
 }

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use minijinja::Environment;
 
 /// Every file under `templates/`, embedded at build time. A unit test
 /// checks that this list and the folder agree.
@@ -74,6 +77,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct TemplateSet {
     files: BTreeMap<String, String>,
+    /// The environment built from these files, with every template
+    /// compiled, shared by all the tenants a run renders.
+    base: OnceLock<Result<Environment<'static>, String>>,
 }
 
 impl Default for TemplateSet {
@@ -91,6 +97,7 @@ impl TemplateSet {
                 .iter()
                 .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
                 .collect(),
+            base: OnceLock::new(),
         }
     }
 
@@ -113,6 +120,15 @@ impl TemplateSet {
             }
         }
         Ok(set)
+    }
+
+    /// Returns the environment `build` makes from these templates, built on
+    /// the first call only.
+    pub(super) fn base_environment(
+        &self,
+        build: fn(&Self) -> Result<Environment<'static>, String>,
+    ) -> Result<&Environment<'static>, &String> {
+        self.base.get_or_init(|| build(self)).as_ref()
     }
 
     #[must_use]
