@@ -35,8 +35,6 @@ fn parser_options() -> Options {
     // checked value is the one the API server receives.
     options.legacy_octal_numbers = true;
     options.with_snippet = false;
-    // Comments are not needed, and keeping them costs time on every render.
-    options.emit_comments = false;
     options
 }
 

@@ -329,9 +329,7 @@ pub struct ParseProblem {
 
 /// Parses one YAML document into a located tree. An empty document is `Null`.
 pub fn parse_yaml(source: &Arc<SourceText>) -> Result<Node, Vec<ParseProblem>> {
-    // Comments are not needed; not keeping them makes parsing faster.
-    let options = serde_saphyr::options! { emit_comments: false };
-    let raw: Spanned<RawValue> = match serde_saphyr::from_str_with_options(&source.text, options) {
+    let raw: Spanned<RawValue> = match serde_saphyr::from_str(&source.text) {
         Ok(raw) => raw,
         Err(error) => {
             let (line, column) = error.location().map_or((0, 0), |l| {
