@@ -234,51 +234,50 @@ pub fn hex_digest(bytes: &[u8]) -> String {
         })
 }
 
-/// Splits a template's output at `---` lines into documents, keeping the
-/// line each starts on, and drops documents that hold only comments.
+/// Splits a template's output at `---` lines into documents and drops the
+/// documents that contain only comments. Each document starts at its first
+/// content line, and keeps that line's number. The text is read once,
+/// because the Jobs' embedded scripts make it long.
 #[must_use]
 pub fn split_documents(template: &str, text: &str) -> Vec<RenderedDocument> {
     let mut documents = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    for (index, line) in text.lines().enumerate() {
-        if line.trim_end() == "---" {
-            push_document(&mut documents, template, start, &current);
-            current.clear();
-            start = index + 2;
-        } else {
-            current.push_str(line);
-            current.push('\n');
+    // Byte offset and line number of the current document's first content line.
+    let mut content: Option<(usize, usize)> = None;
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end();
+        if bare == "---" {
+            if let Some((from, number)) = content.take() {
+                push_document(&mut documents, template, number, &text[from..offset]);
+            }
+        } else if content.is_none()
+            && !bare.trim_start().is_empty()
+            && !bare.trim_start().starts_with('#')
+        {
+            content = Some((offset, index + 1));
         }
+        offset += line.len();
     }
-    push_document(&mut documents, template, start, &current);
+    if let Some((from, number)) = content {
+        push_document(&mut documents, template, number, &text[from..]);
+    }
     documents
 }
 
 fn push_document(documents: &mut Vec<RenderedDocument>, template: &str, line: usize, text: &str) {
-    let has_content = text
-        .lines()
-        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    if has_content {
-        // Leading blank and comment lines are dropped; `line` moves with them.
-        let skipped = text
-            .lines()
-            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-            .count();
-        let body =
-            text.lines()
-                .skip(skipped)
-                .fold(String::with_capacity(text.len()), |mut body, line| {
-                    body.push_str(line);
-                    body.push('\n');
-                    body
-                });
-        documents.push(RenderedDocument {
-            template: format!("templates/{template}"),
-            line: line + skipped,
-            text: body,
-        });
+    let mut body = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_owned()
+    };
+    if !body.ends_with('\n') {
+        body.push('\n');
     }
+    documents.push(RenderedDocument {
+        template: format!("templates/{template}"),
+        line,
+        text: body,
+    });
 }
 
 /// Runs the expression audit on the rendered config.toml.
@@ -434,4 +433,57 @@ fn check_names(tenant: &Tenant, plan: &gates::Plan) -> Vec<Diagnostic> {
 /// Converts any serializable value into a template value.
 pub fn to_value<T: serde::Serialize>(value: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_documents;
+
+    fn split(text: &str) -> Vec<(usize, String)> {
+        split_documents("t.yaml", text)
+            .into_iter()
+            .map(|d| {
+                assert_eq!(d.template, "templates/t.yaml");
+                (d.line, d.text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn documents_start_at_first_content() {
+        let text = "# Source: t.yaml\n\nkind: A\n---\n  \n# note\nkind: B\n# trailing\n";
+        assert_eq!(
+            split(text),
+            [
+                (3, "kind: A\n".to_owned()),
+                (7, "kind: B\n# trailing\n".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn comment_only_and_empty_documents_are_dropped() {
+        let text = "---\n# only a comment\n---   \n\n---\nkind: A";
+        assert_eq!(split(text), [(6, "kind: A\n".to_owned())]);
+        assert!(split("").is_empty());
+        assert!(split("# a\n---\n").is_empty());
+    }
+
+    #[test]
+    fn indented_separators_stay_in_document() {
+        let text = "data:\n  script: |\n    ---\n    echo\n";
+        assert_eq!(split(text), [(1, text.to_owned())]);
+    }
+
+    #[test]
+    fn crlf_line_ends_are_normalised() {
+        let text = "kind: A\r\nb: c\r\n---\r\nkind: B\r\n";
+        assert_eq!(
+            split(text),
+            [
+                (1, "kind: A\nb: c\n".to_owned()),
+                (4, "kind: B\n".to_owned())
+            ]
+        );
+    }
 }
