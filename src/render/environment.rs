@@ -71,7 +71,12 @@ fn base(templates: &TemplateSet) -> Result<Environment<'static>, String> {
         .chain(templates.extra_manifests(&[]))
         .filter_map(|name| templates.get(&name).map(|text| (name, text.to_owned())))
         .collect();
-    let names: Vec<String> = files.keys().cloned().collect();
+    // The scripts are passed to the Jobs as text, not rendered as templates.
+    let names: Vec<String> = files
+        .keys()
+        .filter(|name| !name.starts_with("scripts/"))
+        .cloned()
+        .collect();
     let files = Arc::new(files);
     env.set_loader(move |name| Ok(files.get(name).cloned()));
     for name in &names {
