@@ -27,10 +27,10 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
 }
 
-/// Builds the environment for one tenant: a clone of the shared base
-/// environment (whose templates are compiled once per process) with the
-/// tenant, the values and the features as globals, and the functions that
-/// read them.
+/// Builds the environment for one tenant. It is a clone of the base
+/// environment, which compiles the templates once per process, with the
+/// tenant, the values and the features added as globals, and the functions
+/// that read them.
 pub fn build(
     templates: &TemplateSet,
     loaded: &Loaded,
@@ -50,9 +50,9 @@ pub fn build(
 }
 
 /// Builds what every tenant shares: the syntax, the templates and the
-/// filters. Every template is compiled here, so that a run over many
-/// tenants compiles each one once; a template that does not compile is
-/// left out and fails again, with its location, when a tenant renders it.
+/// filters. Each manifest template is compiled here, so a run over many
+/// tenants compiles it once. A template that does not compile is left out,
+/// and fails again with its location when a tenant renders it.
 fn base(templates: &TemplateSet) -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);

@@ -77,7 +77,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct TemplateSet {
     files: BTreeMap<String, String>,
-    /// The environment built from these files, with every template
+    /// The environment built from these files, with the manifest templates
     /// compiled, shared by all the tenants a run renders.
     base: OnceLock<Result<Environment<'static>, String>>,
 }
