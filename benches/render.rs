@@ -1,6 +1,8 @@
 //! In-process benchmarks of the render pipeline on the reference tenant
 //! (`examples/acme.yaml`): loading the values, auditing the rendered
-//! config.toml, and the whole load-and-render of one tenant.
+//! config.toml, checking the rendered objects, and the whole
+//! load-and-render of one tenant, with the templates compiled already (as
+//! for the second and later tenants of a run) and with a new template set.
 //!
 //! Run with `cargo bench --bench render`; BENCHMARKS.md records the figures.
 
@@ -9,6 +11,7 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use stalwart_tenant::audit;
+use stalwart_tenant::check::{self, RenderedDocument};
 use stalwart_tenant::render::context::RenderOptions;
 use stalwart_tenant::render::templates::TemplateSet;
 use stalwart_tenant::values::{self, Input, Loaded};
@@ -55,22 +58,53 @@ fn bench_audit(c: &mut Criterion) {
     });
 }
 
-fn bench_render(c: &mut Criterion) {
-    let options = acme_options();
-    let templates = TemplateSet::embedded();
-    c.bench_function("load and render one tenant (acme)", |b| {
-        b.iter(|| {
-            let loaded = load_acme();
-            let outcome = stalwart_tenant::render::render(&loaded, &options, &templates);
-            assert!(
-                outcome.rendered.is_some(),
-                "the acme render failed: {:?}",
-                outcome.diagnostics
-            );
-            black_box(outcome)
-        });
+fn bench_check(c: &mut Criterion) {
+    let loaded = load_acme();
+    let outcome =
+        stalwart_tenant::render::render(&loaded, &acme_options(), &TemplateSet::embedded());
+    let Some(rendered) = outcome.rendered else {
+        panic!(
+            "examples/acme.yaml does not render: {:?}",
+            outcome.diagnostics
+        );
+    };
+    let documents: Vec<RenderedDocument> = rendered
+        .objects
+        .into_iter()
+        .map(|object| RenderedDocument {
+            template: object.source,
+            line: 1,
+            text: object.text,
+        })
+        .collect();
+    c.bench_function("check the rendered objects (acme)", |b| {
+        b.iter(|| black_box(check::check_documents(black_box(&documents))));
     });
 }
 
-criterion_group!(benches, bench_load, bench_audit, bench_render);
+fn render_acme(templates: &TemplateSet) -> stalwart_tenant::render::Outcome {
+    let loaded = load_acme();
+    let outcome = stalwart_tenant::render::render(&loaded, &acme_options(), templates);
+    assert!(
+        outcome.rendered.is_some(),
+        "the acme render failed: {:?}",
+        outcome.diagnostics
+    );
+    outcome
+}
+
+fn bench_render(c: &mut Criterion) {
+    let templates = TemplateSet::embedded();
+    c.bench_function("load and render one tenant (acme)", |b| {
+        b.iter(|| black_box(render_acme(&templates)));
+    });
+    c.bench_function(
+        "load and render one tenant, templates not compiled yet (acme)",
+        |b| {
+            b.iter(|| black_box(render_acme(&TemplateSet::embedded())));
+        },
+    );
+}
+
+criterion_group!(benches, bench_load, bench_audit, bench_check, bench_render);
 criterion_main!(benches);
