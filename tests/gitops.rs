@@ -472,6 +472,79 @@ fn many_tenants_one_broken() {
     kustomize(&out.join("t005"));
 }
 
+/// Runs `render --tenants-dir TENANTS --output-dir OUT` with `extra` flags.
+fn render_tenants(tenants: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    stalwart_tenant()
+        .args(["render", "--namespace-from-file-stem", "--tenants-dir"])
+        .arg(tenants)
+        .arg("--output-dir")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn prune_removes_deleted_tenants_only() {
+    let work = tempfile::tempdir().unwrap();
+    let tenants = work.path().join("tenants");
+    let out = work.path().join("rendered");
+    write_tenants(&tenants, 3);
+    let first = render_tenants(&tenants, &out, &[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
+    // Entries in the output root that stalwart-tenant did not write.
+    fs::create_dir_all(out.join("notes")).unwrap();
+    fs::write(
+        out.join("notes").join("kustomization.yaml"),
+        "resources: []\n",
+    )
+    .unwrap();
+    fs::write(out.join("kustomization.yaml"), "resources:\n- t000\n").unwrap();
+    fs::remove_file(tenants.join("t001.yaml")).unwrap();
+
+    // Without --prune, the deleted tenant's directory stays.
+    let without_prune = render_tenants(&tenants, &out, &[]);
+    assert!(without_prune.status.success());
+    assert!(out.join("t001").is_dir());
+
+    let pruned = render_tenants(&tenants, &out, &["--prune"]);
+    let stderr = String::from_utf8_lossy(&pruned.stderr);
+    assert_eq!(pruned.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("removed "), "{stderr}");
+    assert!(stderr.contains("t001"), "{stderr}");
+    assert_eq!(
+        entries(&out),
+        ["kustomization.yaml", "notes", "t000", "t002"],
+        "only the generated directory of the deleted tenant is removed"
+    );
+    assert!(out.join("notes").join("kustomization.yaml").is_file());
+}
+
+#[test]
+fn prune_needs_tenants_dir() {
+    let work = tempfile::tempdir().unwrap();
+    let output = stalwart_tenant()
+        .args([
+            "render",
+            "--tenant",
+            "examples/acme.yaml",
+            "--prune",
+            "--output-dir",
+        ])
+        .arg(work.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--prune needs --tenants-dir"), "{stderr}");
+    assert!(!work.path().join("out").exists(), "nothing is written");
+}
+
 #[test]
 fn tenants_need_output_dir() {
     stalwart_tenant()

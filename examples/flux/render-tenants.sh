@@ -15,15 +15,9 @@ tenants=tenants
 rendered=rendered
 
 # Each tenant's namespace is its file stem: tenants/acme.yaml -> acme.
-stalwart-tenant render --tenants-dir "$tenants" --namespace-from-file-stem --output-dir "$rendered"
-
-# Remove the directories of tenant files that were deleted.
-for dir in "$rendered"/*/; do
-    name=$(basename "$dir")
-    if [ ! -f "$tenants/$name.yaml" ] && [ ! -f "$tenants/$name.yml" ]; then
-        rm -rf "${rendered:?}/$name"
-    fi
-done
+# --prune removes the directories of tenant files that were deleted.
+stalwart-tenant render --tenants-dir "$tenants" --namespace-from-file-stem \
+    --output-dir "$rendered" --prune
 
 # The tenant namespaces, which the rendered manifests do not contain. Flux
 # never prunes them, so deleting a tenant file keeps its namespace and mail

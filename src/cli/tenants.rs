@@ -48,6 +48,10 @@ pub struct TenantArgs {
     /// Set each tenant's namespace to its file stem: tenants/acme.yaml renders into namespace acme.
     #[arg(long, env = "STALWART_TENANT_NAMESPACE_FROM_FILE_STEM")]
     pub namespace_from_file_stem: bool,
+    /// With --tenants-dir: remove the output directories of tenants whose file is gone. Only
+    /// directories with a kustomization.yaml written by stalwart-tenant are removed.
+    #[arg(long, env = "STALWART_TENANT_PRUNE")]
+    pub prune: bool,
     /// Maximum number of tenants rendered at the same time [default: the available parallelism].
     #[arg(short = 'j', long, value_name = "N", env = "STALWART_TENANT_JOBS", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -124,13 +128,20 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         printed: Mutex::new(HashSet::new()),
     };
     let failed = run.render_all(&tenants, worker_count(args.tenants.jobs, tenants.len()));
+    let pruned = !args.tenants.prune || run.prune(&tenants);
     let total = tenants.len();
-    if failed == 0 {
+    if failed == 0 && pruned {
         printer.message(&format!(
             "stalwart-tenant: rendered {total} tenants into {}",
             output_dir.display()
         ));
         ExitCode::SUCCESS
+    } else if failed == 0 {
+        printer.message(&format!(
+            "stalwart-tenant: error: rendered {total} tenants into {}, but could not remove the output of every deleted tenant (see above)",
+            output_dir.display()
+        ));
+        ExitCode::from(EXIT_INVALID)
     } else {
         printer.message(&format!(
             "stalwart-tenant: error: {failed} of {total} tenants failed (see above); the other {} were written to {}",
@@ -143,6 +154,11 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
 
 /// Returns the first flag combination that a multi-tenant render rejects.
 fn usage_problem(args: &RenderArgs) -> Option<&'static str> {
+    if args.tenants.prune && args.tenants.tenants_dir.is_none() {
+        return Some(
+            "--prune needs --tenants-dir: only a whole directory of tenant files shows which tenants were deleted",
+        );
+    }
     if args.values.namespace.is_some() {
         return Some(
             "-n/--namespace sets one namespace and cannot be combined with --tenant or --tenants-dir; use --namespace-from-file-stem",
@@ -317,6 +333,50 @@ impl Run<'_> {
         }
         self.report_warnings(tenant, &diagnostics);
         true
+    }
+
+    /// Removes the output directories that stalwart-tenant wrote for
+    /// tenants that are not in `tenants`, and returns whether every removal
+    /// succeeded. Hidden entries (the staging trees of a running render),
+    /// files and directories it did not write are left alone.
+    fn prune(&self, tenants: &[Tenant]) -> bool {
+        let current: HashSet<&str> = tenants.iter().map(|t| t.name.as_str()).collect();
+        let entries = match std::fs::read_dir(self.output_dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.printer.diagnostics(
+                    &[Diagnostic::error(format!(
+                        "cannot read the output directory {} to remove deleted tenants: {error}",
+                        self.output_dir.display()
+                    ))],
+                    None,
+                );
+                return false;
+            }
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.') && !current.contains(name.as_str()))
+            .collect();
+        names.sort();
+        let mut succeeded = true;
+        for name in names {
+            let path = self.output_dir.join(&name);
+            match dir::remove_generated(&path) {
+                Ok(true) => self.printer.message(&format!(
+                    "stalwart-tenant: removed {}: no tenant file {name}.yaml or {name}.yml is left",
+                    path.display()
+                )),
+                Ok(false) => {}
+                Err(error) => {
+                    self.printer
+                        .diagnostics(&[Diagnostic::error(error.to_string())], None);
+                    succeeded = false;
+                }
+            }
+        }
+        succeeded
     }
 
     fn report_failure(&self, tenant: &Tenant, diagnostics: &[Diagnostic], unchanged: &str) -> bool {

@@ -267,21 +267,28 @@ fn check_replaceable(target: &Path) -> Result<(), DirError> {
     if entries.next().is_none() {
         return Ok(());
     }
-    let kustomization = target.join(KUSTOMIZATION_FILE);
-    match fs::read_to_string(&kustomization) {
-        Ok(text) if text.lines().next() == Some(GENERATED_HEADER) => Ok(()),
-        Ok(_) => Err(DirError::NotGenerated {
+    if is_generated(target)? {
+        Ok(())
+    } else {
+        Err(DirError::NotGenerated {
             path: target.to_path_buf(),
-        }),
+        })
+    }
+}
+
+/// Returns whether the directory `dir` has a `kustomization.yaml` that
+/// starts with [`GENERATED_HEADER`].
+fn is_generated(dir: &Path) -> Result<bool, DirError> {
+    let kustomization = dir.join(KUSTOMIZATION_FILE);
+    match fs::read_to_string(&kustomization) {
+        Ok(text) => Ok(text.lines().next() == Some(GENERATED_HEADER)),
         Err(error)
             if matches!(
                 error.kind(),
                 io::ErrorKind::NotFound | io::ErrorKind::InvalidData
             ) =>
         {
-            Err(DirError::NotGenerated {
-                path: target.to_path_buf(),
-            })
+            Ok(false)
         }
         Err(source) => Err(DirError::Io {
             action: "read",
@@ -289,6 +296,40 @@ fn check_replaceable(target: &Path) -> Result<(), DirError> {
             source,
         }),
     }
+}
+
+/// Removes the directory `dir` if stalwart-tenant wrote it, and returns
+/// whether it did. Anything else (a file, a symbolic link, a directory
+/// without the generated `kustomization.yaml`) is left alone. The tree is
+/// renamed to `.<name>.old-<pid>` before it is removed, so a failed removal
+/// never leaves part of it under its own name.
+pub fn remove_generated(dir: &Path) -> Result<bool, DirError> {
+    let metadata = match fs::symlink_metadata(dir) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(source) => {
+            return Err(DirError::Io {
+                action: "inspect",
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if !metadata.is_dir() || !is_generated(dir)? {
+        return Ok(false);
+    }
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return Ok(false);
+    };
+    let old = parent.join(format!(
+        ".{}.old-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    remove_leftover(&old)?;
+    fs::rename(dir, &old).map_err(io_error("move aside", dir))?;
+    fs::remove_dir_all(&old).map_err(io_error("remove", &old))?;
+    Ok(true)
 }
 
 /// Removes a staging or old tree left by an earlier run that was killed
