@@ -66,18 +66,16 @@ fn replacement(path: &str) -> Option<&'static str> {
         "stalwart.image.digest" | "setupJob.image.digest" => {
             "sha256:0000000000000000000000000000000000000000000000000000000000000000"
         }
-        "stalwart.resources.requests.cpu"
-        | "stalwart.resources.limits.cpu"
-        | "setupJob.resources.requests.cpu"
-        | "setupJob.resources.limits.cpu" => "\"2\"",
-        "stalwart.resources.requests.memory"
-        | "stalwart.resources.limits.memory"
-        | "setupJob.resources.requests.memory"
-        | "setupJob.resources.limits.memory" => "3Gi",
+        // Requests stay below the default limits, which Kubernetes requires.
+        "stalwart.resources.requests.cpu" | "setupJob.resources.requests.cpu" => "5m",
+        "stalwart.resources.limits.cpu" | "setupJob.resources.limits.cpu" => "\"2\"",
+        "stalwart.resources.requests.memory" | "setupJob.resources.requests.memory" => "8Mi",
+        "stalwart.resources.limits.memory" | "setupJob.resources.limits.memory" => "3Gi",
         "stalwart.tls.secretName" => "other-tls",
         "stalwart.tls.certificate.issuer" | "ingress.webmail.tls.issuer" => "other-issuer",
-        "stalwart.tls.certificate.duration"
-        | "stalwart.tls.certificate.renewBefore"
+        // Longer than renewBefore (360h), as cert-manager requires.
+        "stalwart.tls.certificate.duration" => "4320h",
+        "stalwart.tls.certificate.renewBefore"
         | "keycloak.timeout"
         | "keycloak.oidcExternalSecret.refreshInterval"
         | "admin.externalSecret.refreshInterval" => "7h",

@@ -72,6 +72,8 @@ impl Checker<'_> {
         self.quantities(v);
         self.durations(v);
         self.cidrs(v);
+        self.web_path(v);
+        self.powerdns_server_id(v);
         self.secret_names(v);
         self.accounts(v);
         self.images(v);
@@ -115,6 +117,14 @@ impl Checker<'_> {
                         path,
                         "must not have a query or fragment",
                         "give the base URL only, e.g. https://auth.acme.example/realms/sme",
+                    );
+                } else if value.chars().any(|c| {
+                    c.is_whitespace() || matches!(c, '{' | '}' | '<' | '>' | '|' | '^' | '`')
+                }) {
+                    self.fail(
+                        path,
+                        "contains a space or a character that a URL may not contain unescaped",
+                        "give the URL as the browser shows it, with spaces and braces percent-encoded",
                     );
                 } else if has_unsafe_text(value) || value.contains("%{") {
                     self.fail(
@@ -189,6 +199,19 @@ impl Checker<'_> {
         ];
         for (path, port) in ports {
             self.port(&keys(path), port);
+        }
+        // The SMTP Service exposes the first three ports and the IMAP
+        // Service the next two. A Service rejects two ports with one number.
+        for group in [&ports[..3], &ports[3..5]] {
+            for (index, (path, port)) in group.iter().enumerate() {
+                if let Some((first, _)) = group[..index].iter().find(|(_, other)| other == port) {
+                    self.fail(
+                        &keys(path),
+                        format!("is {port}, the same port as `{first}`"),
+                        "give each port of a Service its own number",
+                    );
+                }
+            }
         }
         for (index, rule) in v.network_policy.egress.iter().enumerate() {
             let mut path = keys("networkPolicy.egress");
@@ -271,6 +294,39 @@ impl Checker<'_> {
                 ),
                 "e.g. 20Gi",
             );
+        } else if quantity_value(&v.persistence.spool.size).is_some_and(|size| size <= 0.0) {
+            self.fail(
+                &keys("persistence.spool.size"),
+                format!(
+                    "must be more than zero, found {}",
+                    quoted(&v.persistence.spool.size)
+                ),
+                "e.g. 20Gi",
+            );
+        }
+        for prefix in ["stalwart.resources", "setupJob.resources"] {
+            for resource in ["cpu", "memory"] {
+                let request_path = format!("{prefix}.requests.{resource}");
+                let limit_path = format!("{prefix}.limits.{resource}");
+                let find = |path: &str| {
+                    quantities
+                        .iter()
+                        .find(|(p, _)| *p == path)
+                        .map(|(_, value)| value.as_str())
+                        .unwrap_or_default()
+                };
+                let (request, limit) = (find(&request_path), find(&limit_path));
+                if let (Some(requested), Some(limited)) =
+                    (quantity_value(request), quantity_value(limit))
+                    && requested > limited
+                {
+                    self.fail(
+                        &keys(&request_path),
+                        format!("is {request}, more than the limit {limit}"),
+                        format!("Kubernetes rejects a request above its limit: lower the request or raise `{limit_path}`"),
+                    );
+                }
+            }
         }
     }
 
@@ -303,6 +359,21 @@ impl Checker<'_> {
                 );
             }
         }
+        let certificate = &v.stalwart.tls.certificate;
+        if let (Some(duration), Some(renew_before)) = (
+            duration_seconds(&certificate.duration),
+            duration_seconds(&certificate.renew_before),
+        ) && renew_before >= duration
+        {
+            self.fail(
+                &keys("stalwart.tls.certificate.renewBefore"),
+                format!(
+                    "is {}, not shorter than the certificate's duration {}",
+                    certificate.renew_before, certificate.duration
+                ),
+                "cert-manager rejects such a Certificate: make renewBefore shorter than duration, e.g. 360h for 2160h",
+            );
+        }
     }
 
     fn cidrs(&mut self, v: &Values) {
@@ -310,10 +381,24 @@ impl Checker<'_> {
             (
                 "networkPolicy.keycloakCIDRs",
                 &v.network_policy.keycloak_cidrs,
+                v.keycloak.enabled,
             ),
-            ("dns.powerdns.apiCIDRs", &v.dns.powerdns.api_cidrs),
+            (
+                "dns.powerdns.apiCIDRs",
+                &v.dns.powerdns.api_cidrs,
+                v.dns.powerdns.enabled,
+            ),
         ];
-        for (path, list) in lists {
+        for (path, list, used) in lists {
+            // A NetworkPolicy rule with no destination allows every
+            // destination, the opposite of what an empty list suggests.
+            if used && v.network_policy.enabled && list.is_empty() {
+                self.fail(
+                    &keys(path),
+                    "is empty, and a NetworkPolicy egress rule without networks allows every destination",
+                    "list the networks, e.g. [10.20.0.0/16], or [0.0.0.0/0, \"::/0\"] to allow any address on purpose",
+                );
+            }
             for (index, cidr) in list.iter().enumerate() {
                 if !is_cidr(cidr) {
                     let mut item = keys(path);
@@ -325,6 +410,53 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// Checks the webmail path: an absolute URL path, as both an Ingress
+    /// `Prefix` path and an `HTTPRoute` `PathPrefix` require.
+    fn web_path(&mut self, v: &Values) {
+        let path = &v.ingress.webmail.path;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/!$&()*+,;=:@".contains(c);
+        let problem = if !path.starts_with('/') {
+            Some("does not start with `/`")
+        } else if !path.chars().all(allowed) {
+            Some("contains a character that a URL path may not contain unescaped")
+        } else if path.contains("//")
+            || path.contains("/./")
+            || path.contains("/../")
+            || path.ends_with("/.")
+            || path.ends_with("/..")
+        {
+            Some("contains an empty, `.` or `..` segment")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.fail(
+                &keys("ingress.webmail.path"),
+                format!("{problem}: {}", quoted(path)),
+                "give an absolute path such as / or /webmail",
+            );
+        }
+    }
+
+    /// Checks the PowerDNS server id, which the DNS Job puts into API URLs
+    /// and accepts only in this form.
+    fn powerdns_server_id(&mut self, v: &Values) {
+        let id = &v.dns.powerdns.server_id;
+        let valid = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            && id != "."
+            && id != "..";
+        if !valid {
+            self.fail(
+                &keys("dns.powerdns.serverID"),
+                format!("is not a PowerDNS server id: {}", quoted(id)),
+                "use letters, digits, `.`, `_` and `-`; PowerDNS names its server localhost",
+            );
         }
     }
 
@@ -1001,6 +1133,81 @@ pub fn is_quantity(text: &str) -> bool {
     valid_number && valid_suffix
 }
 
+/// Returns the value of a Kubernetes quantity (`256Mi` is 268435456,
+/// `100m` is 0.1), or `None` when it is not one.
+#[must_use]
+pub fn quantity_value(text: &str) -> Option<f64> {
+    if !is_quantity(text) {
+        return None;
+    }
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let number_end = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(number_end);
+    let number: f64 = number.parse().ok()?;
+    let binary = |power: i32| 1024_f64.powi(power);
+    let multiplier = match suffix {
+        "" => 1.0,
+        "Ki" => binary(1),
+        "Mi" => binary(2),
+        "Gi" => binary(3),
+        "Ti" => binary(4),
+        "Pi" => binary(5),
+        "Ei" => binary(6),
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        exponent => 10_f64.powi(exponent[1..].parse().ok()?),
+    };
+    Some(sign * number * multiplier)
+}
+
+/// Returns the length of a Go duration in seconds, or `None` when the text
+/// is not a duration.
+#[must_use]
+pub fn duration_seconds(text: &str) -> Option<f64> {
+    if !is_go_duration(text) {
+        return None;
+    }
+    if text == "0" {
+        return Some(0.0);
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_end].parse().ok()?;
+        rest = &rest[number_end..];
+        let (unit, seconds) = [
+            ("ns", 1e-9),
+            ("us", 1e-6),
+            ("µs", 1e-6),
+            ("ms", 1e-3),
+            ("s", 1.0),
+            ("m", 60.0),
+            ("h", 3600.0),
+        ]
+        .into_iter()
+        .filter(|(unit, _)| rest.starts_with(unit))
+        .max_by_key(|(unit, _)| unit.len())?;
+        total += number * seconds;
+        rest = &rest[unit.len()..];
+    }
+    Some(total)
+}
+
 /// Checks a Go duration such as `15s`, `1h30m` or `2160h`.
 #[must_use]
 pub fn is_go_duration(text: &str) -> bool {
@@ -1122,6 +1329,25 @@ pub fn is_label_value(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantity_values() {
+        assert_eq!(quantity_value("256Mi"), Some(268_435_456.0));
+        assert_eq!(quantity_value("100m"), Some(0.1));
+        assert_eq!(quantity_value("1e3"), Some(1000.0));
+        assert_eq!(quantity_value("-1Gi"), Some(-1_073_741_824.0));
+        assert_eq!(quantity_value("0"), Some(0.0));
+        assert_eq!(quantity_value("1Gb"), None);
+    }
+
+    #[test]
+    fn duration_values() {
+        assert_eq!(duration_seconds("2160h"), Some(7_776_000.0));
+        assert_eq!(duration_seconds("1h30m"), Some(5400.0));
+        assert_eq!(duration_seconds("1.5s"), Some(1.5));
+        assert_eq!(duration_seconds("0"), Some(0.0));
+        assert_eq!(duration_seconds("1d"), None);
+    }
 
     #[test]
     fn quantities() {

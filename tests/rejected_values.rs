@@ -1,0 +1,150 @@
+//! Values that would render manifests the cluster rejects, or that would
+//! quietly mean something else, are rejected before anything is printed.
+//! Each case runs the real binary on the reference tenant with one change.
+
+use assert_cmd::Command;
+
+/// Renders examples/acme.yaml with `extra` arguments and returns the exit
+/// code, stdout and stderr.
+fn render(extra: &[&str]) -> (Option<i32>, Vec<u8>, String) {
+    let output = Command::cargo_bin("stalwart-tenant")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["render", "-f", "examples/acme.yaml", "-n", "acme"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), output.stdout, stderr)
+}
+
+#[test]
+fn reference_tenant_renders() {
+    let (code, stdout, stderr) = render(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.is_empty());
+}
+
+#[test]
+fn values_the_cluster_would_reject() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--set", "networkPolicy.keycloakCIDRs=[]"],
+            "`networkPolicy.keycloakCIDRs` is empty",
+        ),
+        (
+            &["--set", "dns.powerdns.apiCIDRs=[]"],
+            "`dns.powerdns.apiCIDRs` is empty",
+        ),
+        (
+            &["--set", "service.smtp.ports.submission=25"],
+            "the same port as `service.smtp.ports.smtp`",
+        ),
+        (
+            &["--set", "service.imap.ports.imaps=143"],
+            "the same port as `service.imap.ports.imap`",
+        ),
+        (
+            &[
+                "--set-string",
+                "stalwart.resources.requests.memory=2Gi",
+                "--set-string",
+                "stalwart.resources.limits.memory=1Gi",
+            ],
+            "is 2Gi, more than the limit 1Gi",
+        ),
+        (
+            &["--set-string", "setupJob.resources.requests.cpu=1"],
+            "is 1, more than the limit 200m",
+        ),
+        (
+            &["--set-string", "persistence.spool.size=-1Gi"],
+            "must be more than zero",
+        ),
+        (
+            &["--set-string", "persistence.spool.size=0"],
+            "must be more than zero",
+        ),
+        (
+            &["--set-string", "ingress.webmail.path=webmail"],
+            "does not start with `/`",
+        ),
+        (
+            &["--set-string", "ingress.webmail.path="],
+            "does not start with `/`",
+        ),
+        (
+            &["--set-string", "ingress.webmail.path=/a b"],
+            "may not contain unescaped",
+        ),
+        (
+            &["--set-string", "ingress.webmail.path=/a/../b"],
+            "`..` segment",
+        ),
+        (
+            &["--set-string", "stalwart.tls.certificate.duration=1h"],
+            "not shorter than the certificate's duration 1h",
+        ),
+        (
+            &["--set-string", "dns.powerdns.serverID=a;b"],
+            "is not a PowerDNS server id",
+        ),
+        (
+            &["--set-string", "dns.powerdns.serverID="],
+            "is not a PowerDNS server id",
+        ),
+        (
+            &[
+                "--set-string",
+                "keycloak.realmURL=https://auth.example/realms/a b",
+            ],
+            "may not contain unescaped",
+        ),
+        (
+            &[
+                "--set-string",
+                "keycloak.realmURL=https://auth.example/realms/{x}",
+            ],
+            "may not contain unescaped",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let (code, stdout, stderr) = render(extra);
+        assert_eq!(code, Some(1), "{extra:?}: {stderr}");
+        assert!(stdout.is_empty(), "{extra:?} printed manifests");
+        assert!(
+            stderr.contains(expected),
+            "{extra:?}: expected {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn allowed_edges_still_render() {
+    let cases: &[&[&str]] = &[
+        // An empty list is harmless when its rule is not rendered.
+        &[
+            "--set",
+            "networkPolicy.keycloakCIDRs=[]",
+            "--set",
+            "keycloak.enabled=false",
+        ],
+        &[
+            "--set",
+            "networkPolicy.keycloakCIDRs=[]",
+            "--set",
+            "networkPolicy.enabled=false",
+        ],
+        &["--set-string", "ingress.webmail.path=/webmail"],
+        &[
+            "--set-string",
+            "stalwart.resources.requests.memory=1024Mi",
+            "--set-string",
+            "stalwart.resources.limits.memory=1Gi",
+        ],
+    ];
+    for extra in cases {
+        let (code, _, stderr) = render(extra);
+        assert_eq!(code, Some(0), "{extra:?}: {stderr}");
+    }
+}
