@@ -627,6 +627,8 @@ fn config_map_over_apply_limit_fails() {
     assert_eq!(error.object.as_deref(), Some("ConfigMap/stalwart-big"));
     assert!(error.message.contains("256 KiB"), "{}", error.message);
     assert!(error.message.contains("--server-side"), "{}", error.message);
+    assert!(error.too_large);
+    assert!(error.to_string().contains("object too large"), "{error}");
 }
 
 #[test]

@@ -56,6 +56,11 @@ fn oversized_object_is_rejected() {
     assert!(stdout.is_empty());
     assert!(stderr.contains("ConfigMap/stalwart-broken"), "{stderr}");
     assert!(stderr.contains("256 KiB"), "{stderr}");
+    assert!(
+        stderr.contains("the values make this object too large"),
+        "a size problem is blamed on the values, not the templates: {stderr}"
+    );
+    assert!(!stderr.contains("internal error"), "{stderr}");
 }
 
 #[test]

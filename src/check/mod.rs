@@ -62,6 +62,9 @@ pub struct CheckError {
     /// 1-based line in the template's output.
     pub line: Option<usize>,
     pub message: String,
+    /// Whether the object is over a size limit, which large values cause
+    /// rather than a template bug.
+    pub too_large: bool,
 }
 
 impl fmt::Display for CheckError {
@@ -76,11 +79,15 @@ impl fmt::Display for CheckError {
         if let Some(path) = &self.path {
             write!(formatter, ": {path}")?;
         }
-        write!(
-            formatter,
-            ": internal error, stalwart-tenant rendered an invalid manifest: {}",
-            self.message
-        )
+        if self.too_large {
+            write!(formatter, ": object too large: {}", self.message)
+        } else {
+            write!(
+                formatter,
+                ": internal error, stalwart-tenant rendered an invalid manifest: {}",
+                self.message
+            )
+        }
     }
 }
 
@@ -120,6 +127,7 @@ pub fn check_documents(docs: &[RenderedDocument]) -> Result<Vec<CheckedObject>, 
                         "another object has the same kind, namespace and name \
                          ({first_template}:{first_line}); the second one would overwrite it"
                     ),
+                    too_large: false,
                 });
             }
             Entry::Vacant(slot) => {
@@ -152,6 +160,7 @@ fn check_document(doc: &RenderedDocument, errors: &mut Vec<CheckError>) -> Optio
                 path: None,
                 line: Some(template_line(doc, error.line.unwrap_or(1))),
                 message: format!("invalid YAML: {}", error.message),
+                too_large: false,
             });
             return None;
         }
@@ -204,6 +213,9 @@ fn check_document(doc: &RenderedDocument, errors: &mut Vec<CheckError>) -> Optio
 
     if let Some(problem) = limits::size_problem(&value) {
         report.push(object, None, problem);
+        if let Some(error) = report.errors.last_mut() {
+            error.too_large = true;
+        }
     }
 
     Some(CheckedObject {
@@ -309,6 +321,7 @@ impl<'a> Reporter<'a> {
             path: path.map(|path| path.to_string()),
             line: Some(line),
             message,
+            too_large: false,
         });
     }
 }
@@ -361,6 +374,7 @@ mod tests {
             path: Some("spec.replicas".to_owned()),
             line: Some(12),
             message: "bad".to_owned(),
+            too_large: false,
         };
 
         assert_eq!(
@@ -378,6 +392,7 @@ mod tests {
             path: None,
             line: None,
             message: "bad".to_owned(),
+            too_large: false,
         };
 
         assert_eq!(

@@ -167,7 +167,12 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
         }
         Err(errors) => {
             diagnostics.extend(errors.into_iter().map(|error| {
-                Diagnostic::error(error.to_string()).help("this is a bug in stalwart-tenant's templates, not in your values; please report it")
+                let help = if error.too_large {
+                    "the values make this object too large: shorten the lists and texts that go into it, such as mailboxes, stalwart.settings and annotations"
+                } else {
+                    "this is a bug in stalwart-tenant's templates, not in your values; please report it"
+                };
+                Diagnostic::error(error.to_string()).help(help)
             }));
             Outcome {
                 rendered: None,
