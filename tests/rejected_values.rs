@@ -148,3 +148,27 @@ fn allowed_edges_still_render() {
         assert_eq!(code, Some(0), "{extra:?}: {stderr}");
     }
 }
+
+#[test]
+fn secret_setting_warns() {
+    let setting = r"stalwart.settings.store\.s3\.secret-key=abc123";
+    let (code, stdout, stderr) = render(&["--set-string", setting]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.is_empty());
+    assert!(
+        stderr.contains("writes a secret into the config.toml ConfigMap in plain text"),
+        "{stderr}"
+    );
+
+    let strict = Command::cargo_bin("stalwart-tenant")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lint", "--strict", "-f", "examples/acme.yaml", "-n", "acme"])
+        .args(["--set-string", setting, "--set-string"])
+        .arg(format!("stalwart.image.digest=sha256:{}", "a".repeat(64)))
+        .output()
+        .unwrap();
+    let strict_stderr = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.status.code(), Some(1), "{strict_stderr}");
+    assert!(strict_stderr.contains("in plain text"), "{strict_stderr}");
+}

@@ -926,6 +926,17 @@ impl Checker<'_> {
             if !is_setting_key(key) {
                 self.fail(&path, "is not a valid Stalwart key", "write dotted lowercase segments of letters, digits, `-` and `_`, e.g. queue.strategy.tls");
             }
+            if is_secret_setting(key) && has_text(setting) {
+                let location = self.loaded.locate(&path);
+                self.problems.push(
+                    Diagnostic::warning(format!(
+                        "`{}` writes a secret into the config.toml ConfigMap in plain text",
+                        display_path(&path)
+                    ))
+                    .at(location)
+                    .help("anyone who can read ConfigMaps in the namespace can read it; the administrator and OIDC secrets come from Secrets through admin.secretName and keycloak.clientSecretName"),
+                );
+            }
             self.setting_value(&path, setting);
         }
     }
@@ -979,6 +990,22 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+/// Returns whether a Stalwart key names a secret: a segment such as
+/// `secret`, `password` or `bind-secret`.
+fn is_secret_setting(key: &str) -> bool {
+    key.split('.')
+        .any(|segment| segment.contains("secret") || segment.contains("password"))
+}
+
+/// Returns whether a setting, or the value of its override, is text.
+fn has_text(setting: &Setting) -> bool {
+    match setting {
+        Setting::String(text) => !text.is_empty(),
+        Setting::Override(inner) => has_text(&inner.value),
+        _ => false,
     }
 }
 
