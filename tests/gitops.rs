@@ -546,6 +546,65 @@ fn prune_needs_tenants_dir() {
 }
 
 #[test]
+fn one_tenant_message_is_singular() {
+    let work = tempfile::tempdir().unwrap();
+    let tenants = work.path().join("tenants");
+    write_tenants(&tenants, 1);
+    let output = render_tenants(&tenants, &work.path().join("out"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("rendered 1 tenant into"), "{stderr}");
+}
+
+#[test]
+fn tenants_output_dir_is_a_file() {
+    let work = tempfile::tempdir().unwrap();
+    let tenants = work.path().join("tenants");
+    write_tenants(&tenants, 1);
+    let file = work.path().join("out");
+    fs::write(&file, "not a directory\n").unwrap();
+    let output = render_tenants(&tenants, &file, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("it exists and is not a directory"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), "not a directory\n");
+}
+
+#[test]
+fn boolean_variables_accept_one_and_zero() {
+    let work = tempfile::tempdir().unwrap();
+    let tenants = work.path().join("tenants");
+    write_tenants(&tenants, 1);
+    let out = work.path().join("out");
+    let output = stalwart_tenant()
+        .args(["render", "--tenants-dir"])
+        .arg(&tenants)
+        .arg("--output-dir")
+        .arg(&out)
+        .env("STALWART_TENANT_NAMESPACE_FROM_FILE_STEM", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let service_account =
+        fs::read_to_string(out.join("t000").join("01-serviceaccount-stalwart.yaml")).unwrap();
+    assert!(
+        service_account.contains("namespace: t000"),
+        "{service_account}"
+    );
+
+    let invalid = stalwart_tenant()
+        .args(["render", "-f", "examples/acme.yaml"])
+        .env("STALWART_TENANT_SMOKE", "maybe")
+        .output()
+        .unwrap();
+    assert_eq!(invalid.status.code(), Some(2));
+}
+
+#[test]
 fn tenants_need_output_dir() {
     stalwart_tenant()
         .args(["render", "--tenant", "examples/acme.yaml"])

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use clap::builder::BoolishValueParser;
 
 use super::printer::Printer;
 use super::{EXIT_INVALID, ValueArgs};
@@ -13,7 +14,7 @@ pub struct LintArgs {
     #[command(flatten)]
     pub values: ValueArgs,
     /// Treat warnings (such as an image pinned by tag only) as errors.
-    #[arg(long, env = "STALWART_TENANT_STRICT")]
+    #[arg(long, env = "STALWART_TENANT_STRICT", value_parser = BoolishValueParser::new())]
     pub strict: bool,
 }
 

@@ -17,6 +17,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::BoolishValueParser;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::values::Input;
@@ -93,7 +94,7 @@ pub struct ValueArgs {
     )]
     pub namespace: Option<String>,
     /// Render the defaults alone: templates whose tenant inputs are missing are skipped with a note.
-    #[arg(long, env = "STALWART_TENANT_SMOKE")]
+    #[arg(long, env = "STALWART_TENANT_SMOKE", value_parser = BoolishValueParser::new())]
     pub smoke: bool,
     /// Read templates from this directory, over the embedded ones (for template development).
     #[arg(

@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
+use clap::builder::BoolishValueParser;
 
 use super::printer::{Printer, count_errors};
 use super::render::{RenderArgs, check_flags, load_templates, render_layers, select_objects};
@@ -46,11 +47,15 @@ pub struct TenantArgs {
     #[arg(long, value_name = "DIR", env = "STALWART_TENANT_TENANTS_DIR")]
     pub tenants_dir: Option<PathBuf>,
     /// Set each tenant's namespace to its file stem: tenants/acme.yaml renders into namespace acme.
-    #[arg(long, env = "STALWART_TENANT_NAMESPACE_FROM_FILE_STEM")]
+    #[arg(
+        long,
+        env = "STALWART_TENANT_NAMESPACE_FROM_FILE_STEM",
+        value_parser = BoolishValueParser::new()
+    )]
     pub namespace_from_file_stem: bool,
     /// With --tenants-dir: remove the output directories of tenants whose file is gone. Only
     /// directories with a kustomization.yaml written by stalwart-tenant are removed.
-    #[arg(long, env = "STALWART_TENANT_PRUNE")]
+    #[arg(long, env = "STALWART_TENANT_PRUNE", value_parser = BoolishValueParser::new())]
     pub prune: bool,
     /// Maximum number of tenants rendered at the same time [default: the available parallelism].
     #[arg(short = 'j', long, value_name = "N", env = "STALWART_TENANT_JOBS", value_parser = clap::value_parser!(u16).range(1..))]
@@ -108,7 +113,12 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
             None
         }
     };
-    if let Err(error) = std::fs::create_dir_all(output_dir) {
+    if output_dir.exists() && !output_dir.is_dir() {
+        problems.push(Diagnostic::error(format!(
+            "invalid output directory {}: it exists and is not a directory",
+            output_dir.display()
+        )));
+    } else if let Err(error) = std::fs::create_dir_all(output_dir) {
         problems.push(Diagnostic::error(format!(
             "cannot create the output directory {}: {error}",
             output_dir.display()
@@ -130,25 +140,37 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
     let failed = run.render_all(&tenants, worker_count(args.tenants.jobs, tenants.len()));
     let pruned = !args.tenants.prune || run.prune(&tenants);
     let total = tenants.len();
+    let rendered = count(total, "tenant");
     if failed == 0 && pruned {
         printer.message(&format!(
-            "stalwart-tenant: rendered {total} tenants into {}",
+            "stalwart-tenant: rendered {rendered} into {}",
             output_dir.display()
         ));
         ExitCode::SUCCESS
     } else if failed == 0 {
         printer.message(&format!(
-            "stalwart-tenant: error: rendered {total} tenants into {}, but could not remove the output of every deleted tenant (see above)",
+            "stalwart-tenant: error: rendered {rendered} into {}, but could not remove the output of every deleted tenant (see above)",
             output_dir.display()
         ));
         ExitCode::from(EXIT_INVALID)
     } else {
+        let written = total - failed;
         printer.message(&format!(
-            "stalwart-tenant: error: {failed} of {total} tenants failed (see above); the other {} were written to {}",
-            total - failed,
+            "stalwart-tenant: error: {failed} of {} failed (see above); the other {written} {} written to {}",
+            count(total, "tenant"),
+            if written == 1 { "was" } else { "were" },
             output_dir.display()
         ));
         ExitCode::from(EXIT_INVALID)
+    }
+}
+
+/// Returns `1 tenant` or `N tenants`.
+fn count(number: usize, noun: &str) -> String {
+    if number == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{number} {noun}s")
     }
 }
 
