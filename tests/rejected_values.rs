@@ -108,7 +108,7 @@ fn values_the_cluster_would_reject() {
             "may not contain unescaped",
         ),
     ];
-    for (extra, expected) in cases {
+    for (extra, expected) in cases.iter().chain(MESSAGES) {
         let (code, stdout, stderr) = render(extra);
         assert_eq!(code, Some(1), "{extra:?}: {stderr}");
         assert!(stdout.is_empty(), "{extra:?} printed manifests");
@@ -118,6 +118,23 @@ fn values_the_cluster_would_reject() {
         );
     }
 }
+
+/// Values whose error once named the wrong cause.
+const MESSAGES: &[(&[&str], &str)] = &[
+    (
+        &[
+            "--set-string",
+            "mailboxes.sendAs[1].account=admin",
+            "--set-string",
+            "mailboxes.sendAs[1].address=postmaster",
+        ],
+        "`mailboxes.sendAs[1]` repeats entry 0",
+    ),
+    (
+        &["--set-string", "ingress.webmail.host=a: b"],
+        "each label must be",
+    ),
+];
 
 #[test]
 fn allowed_edges_still_render() {

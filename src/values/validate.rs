@@ -628,6 +628,32 @@ impl Checker<'_> {
             address.push(PathSegment::Key("address".to_owned()));
             self.email(&address, &pair.address, true);
         }
+        // config.toml gets one key per pair, and a repeated key is an error there.
+        let full = |address: &str| {
+            if address.contains('@') {
+                address.to_owned()
+            } else {
+                format!("{address}@{}", v.domain.primary)
+            }
+        };
+        for (index, pair) in v.mailboxes.send_as.iter().enumerate() {
+            let repeated = v.mailboxes.send_as[..index].iter().position(|earlier| {
+                earlier.account == pair.account && full(&earlier.address) == full(&pair.address)
+            });
+            if let Some(first) = repeated {
+                let mut path = keys("mailboxes.sendAs");
+                path.push(PathSegment::Index(index));
+                self.fail(
+                    &path,
+                    format!(
+                        "repeats entry {first}: {} may send as {}",
+                        quoted(&pair.account),
+                        quoted(&pair.address)
+                    ),
+                    "remove one of the two entries",
+                );
+            }
+        }
     }
 
     fn images(&mut self, v: &Values) {
@@ -1053,13 +1079,13 @@ pub fn check_dns_name(name: &str) -> Result<(), &'static str> {
         return Err("ends with a dot");
     }
     let labels: Vec<&str> = name.split('.').collect();
-    if labels.len() < 2 {
-        return Err("a single label, not a domain");
-    }
     if labels.iter().any(|l| !is_dns_label(l)) {
         return Err(
             "each label must be 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen",
         );
+    }
+    if labels.len() < 2 {
+        return Err("a single label, not a domain");
     }
     if labels
         .last()
@@ -1409,6 +1435,15 @@ mod tests {
         ] {
             assert!(check_dns_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn dns_name_reasons() {
+        assert_eq!(check_dns_name("acme"), Err("a single label, not a domain"));
+        let characters = check_dns_name("a: b").unwrap_err();
+        assert!(characters.starts_with("each label"), "{characters}");
+        let space = check_dns_name(" a ").unwrap_err();
+        assert!(space.starts_with("each label"), "{space}");
     }
 
     #[test]
