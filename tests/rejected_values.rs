@@ -189,3 +189,28 @@ fn secret_setting_warns() {
     assert_eq!(strict.status.code(), Some(1), "{strict_stderr}");
     assert!(strict_stderr.contains("in plain text"), "{strict_stderr}");
 }
+
+#[test]
+fn lint_reports_conflict_and_audit_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(
+        &settings,
+        "stalwart:\n  settings:\n    server.hostname: other.example\n    queue.strategy.route:\n      - if: \"rcpt_domain == \"\n        then: \"'mx'\"\n      - else: \"'mx'\"\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("stalwart-tenant")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lint", "-f", "examples/acme.yaml", "-n", "acme", "-f"])
+        .arg(&settings)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("which stalwart-tenant already writes in config.toml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("has no value on its right"), "{stderr}");
+}

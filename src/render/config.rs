@@ -183,12 +183,14 @@ pub fn register(env: &mut Environment<'static>, loaded: &Loaded) {
     });
 }
 
-/// Renders the config file of `generation`.
+/// Renders the config file of `generation` and returns its text, unless
+/// the template failed, with every problem the `key()` and
+/// `tenant_settings()` functions found.
 pub fn render(
     env: &Environment<'_>,
     generation: StalwartGeneration,
     loaded: &Loaded,
-) -> Result<String, Vec<Diagnostic>> {
+) -> (Option<String>, Vec<Diagnostic>) {
     let name = generation.config_template();
     let result = env
         .get_template(name)
@@ -206,8 +208,7 @@ pub fn render(
     }
     let _ = loaded;
     match result {
-        Ok(text) if problems.is_empty() => Ok(text),
-        Ok(_) => Err(problems),
+        Ok(text) => (Some(text), problems),
         Err(error) => {
             let mut all = problems;
             all.push(Diagnostic::error(format!(
@@ -216,7 +217,7 @@ pub fn render(
                     .detail()
                     .map_or_else(|| error.to_string(), str::to_owned)
             )));
-            Err(all)
+            (None, all)
         }
     }
 }

@@ -102,15 +102,16 @@ pub fn render(loaded: &Loaded, options: &RenderOptions, templates: &TemplateSet)
     };
 
     // config.toml first: the ConfigMap embeds it and the pod annotation hashes it.
-    let config_toml = match config::render(&environment, generation, loaded) {
-        Ok(text) => text,
-        Err(mut problems) => {
-            diagnostics.append(&mut problems);
-            return Outcome {
-                rendered: None,
-                diagnostics,
-            };
-        }
+    // A tenant setting that clashes with a managed key is an error, but it
+    // is left out of the text, so the audit still runs and reports its own
+    // findings in the same run.
+    let (config_toml, mut problems) = config::render(&environment, generation, loaded);
+    diagnostics.append(&mut problems);
+    let Some(config_toml) = config_toml else {
+        return Outcome {
+            rendered: None,
+            diagnostics,
+        };
     };
     diagnostics.extend(audit_config(&config_toml, loaded));
     let checksum = hex_digest(config_toml.as_bytes());
