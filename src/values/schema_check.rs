@@ -262,7 +262,7 @@ impl<'a> Walker<'a> {
                     self.errors.push(
                         Diagnostic::error(format!("missing value `{}`", display_path(path)))
                             .at(Some(node.location.clone()))
-                            .help("a `null` in a values file or --set removes a key; this key has no other default, so give it a value"),
+                            .help("this key is required here and has no default: give it a value"),
                     );
                     path.pop();
                 }
