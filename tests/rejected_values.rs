@@ -107,6 +107,58 @@ fn values_the_cluster_would_reject() {
             ],
             "may not contain unescaped",
         ),
+        (
+            &["--set-string", "stalwart.resources.requests.memory=-1Gi"],
+            "is negative",
+        ),
+        (
+            &[
+                "--set-string",
+                "stalwart.resources.requests.memory=1e2147483648",
+            ],
+            "is not a Kubernetes quantity",
+        ),
+        (
+            &["--set-string", "persistence.spool.size=0e400"],
+            "is not a Kubernetes quantity",
+        ),
+        (
+            &[
+                "--set-string",
+                "keycloak.realmURL=https://auth.example:0/realms/a",
+            ],
+            "has port 0",
+        ),
+        (
+            &["--set-string", "keycloak.realmURL=https:///realms/a"],
+            "has no valid host name",
+        ),
+        (
+            &["--set-string", "dns.powerdns.apiURL=https://-x.example/api"],
+            "has no valid host name",
+        ),
+        (
+            &[
+                "--set",
+                r"networkPolicy.gatewayNamespaceLabels.kubernetes\.io/metadata\.name=null",
+            ],
+            "`networkPolicy.gatewayNamespaceLabels` is empty",
+        ),
+        (
+            &[
+                "--set-string",
+                "mailboxes.groups[0].name=sales",
+                "--set-string",
+                "mailboxes.groups[0].email=admin",
+                "--set-string",
+                "mailboxes.groups[0].members[0]=admin",
+            ],
+            "repeats the address",
+        ),
+        (
+            &["--set-string", "ingress.webmail.path=/a%zz"],
+            "invalid `%` escape",
+        ),
     ];
     for (extra, expected) in cases.iter().chain(MESSAGES) {
         let (code, stdout, stderr) = render(extra);
@@ -153,6 +205,15 @@ fn allowed_edges_still_render() {
             "networkPolicy.enabled=false",
         ],
         &["--set-string", "ingress.webmail.path=/webmail"],
+        &["--set-string", "ingress.webmail.path=/a%20b"],
+        &[
+            "--set-string",
+            "keycloak.realmURL=https://keycloak/realms/sme",
+        ],
+        &[
+            "--set-string",
+            "keycloak.realmURL=https://[fd00::1]:8443/realms/sme",
+        ],
         &[
             "--set-string",
             "stalwart.resources.requests.memory=1024Mi",
@@ -213,4 +274,12 @@ fn lint_reports_conflict_and_audit_together() {
         "{stderr}"
     );
     assert!(stderr.contains("has no value on its right"), "{stderr}");
+}
+
+#[test]
+fn prune_without_tenants_is_usage_error() {
+    let (code, stdout, stderr) = render(&["--prune"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("--prune needs --tenants-dir"), "{stderr}");
 }

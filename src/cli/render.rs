@@ -160,6 +160,10 @@ pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         printer.message("stalwart-tenant: error: --namespace-from-file-stem needs tenant files: give --tenant FILE or --tenants-dir DIR");
         return ExitCode::from(EXIT_USAGE);
     }
+    if args.tenants.prune {
+        printer.message("stalwart-tenant: error: --prune needs --tenants-dir: only a whole directory of tenant files shows which tenants were deleted");
+        return ExitCode::from(EXIT_USAGE);
+    }
 
     let destination = match &args.output_dir {
         Some(dir) => format!("{} was left unchanged", dir.display()),

@@ -72,6 +72,7 @@ impl Checker<'_> {
         self.quantities(v);
         self.durations(v);
         self.cidrs(v);
+        self.gateway_namespaces(v);
         self.web_path(v);
         self.powerdns_server_id(v);
         self.secret_names(v);
@@ -106,7 +107,26 @@ impl Checker<'_> {
                 if parsed.scheme() == "https"
                     && parsed.host_str().is_some_and(|h| !h.is_empty()) =>
             {
-                if !parsed.username().is_empty() || parsed.password().is_some() {
+                let host = parsed.host_str().unwrap_or_default();
+                let written_host = value
+                    .strip_prefix("https://")
+                    .is_some_and(|rest| !rest.starts_with('/'));
+                let host_is_name = host.split('.').all(is_dns_label);
+                let host_is_address =
+                    matches!(parsed.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+                if !written_host || !(host_is_name || host_is_address) {
+                    self.fail(
+                        path,
+                        format!("has no valid host name: {}", quoted(value)),
+                        "write https://<host>/..., e.g. https://auth.acme.example/realms/sme",
+                    );
+                } else if parsed.port() == Some(0) {
+                    self.fail(
+                        path,
+                        "has port 0",
+                        "leave the port out for 443, or give the port the server listens on",
+                    );
+                } else if !parsed.username().is_empty() || parsed.password().is_some() {
                     self.fail(
                         path,
                         "must not carry credentials",
@@ -277,15 +297,24 @@ impl Checker<'_> {
             ),
         ];
         for (path, value) in quantities {
-            if !value.is_empty() && !is_quantity(value) {
-                self.fail(
+            if value.is_empty() {
+                continue;
+            }
+            match quantity_value(value) {
+                None => self.fail(
                     &keys(path),
                     format!("is not a Kubernetes quantity: {}", quoted(value)),
                     "e.g. 100m, 1, 256Mi or 1Gi",
-                );
+                ),
+                Some(amount) if amount < 0.0 => self.fail(
+                    &keys(path),
+                    format!("is negative: {}", quoted(value)),
+                    "requests and limits are zero or more, e.g. 100m or 256Mi",
+                ),
+                Some(_) => {}
             }
         }
-        if !is_quantity(&v.persistence.spool.size) {
+        if quantity_value(&v.persistence.spool.size).is_none() {
             self.fail(
                 &keys("persistence.spool.size"),
                 format!(
@@ -376,6 +405,18 @@ impl Checker<'_> {
         }
     }
 
+    /// Rejects an empty namespace selector for the HTTP ingress rule, which
+    /// would select every namespace.
+    fn gateway_namespaces(&mut self, v: &Values) {
+        if v.network_policy.enabled && v.network_policy.gateway_namespace_labels.is_empty() {
+            self.fail(
+                &keys("networkPolicy.gatewayNamespaceLabels"),
+                "is empty, and an empty namespace selector lets pods in every namespace reach the HTTP port",
+                "give the labels of the Gateway's or ingress controller's namespace, e.g. {kubernetes.io/metadata.name: gateway-system}",
+            );
+        }
+    }
+
     fn cidrs(&mut self, v: &Values) {
         let lists = [
             (
@@ -417,11 +458,16 @@ impl Checker<'_> {
     /// `Prefix` path and an `HTTPRoute` `PathPrefix` require.
     fn web_path(&mut self, v: &Values) {
         let path = &v.ingress.webmail.path;
-        let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/!$&()*+,;=:@".contains(c);
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@%".contains(c);
+        let escapes_valid = path.split('%').skip(1).all(|after| {
+            after.len() >= 2 && after.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit)
+        });
         let problem = if !path.starts_with('/') {
             Some("does not start with `/`")
-        } else if !path.chars().all(allowed) {
-            Some("contains a character that a URL path may not contain unescaped")
+        } else if !path.chars().all(allowed) || !escapes_valid {
+            Some(
+                "contains a character that a URL path may not contain unescaped, or an invalid `%` escape",
+            )
         } else if path.contains("//")
             || path.contains("/./")
             || path.contains("/../")
@@ -612,6 +658,32 @@ impl Checker<'_> {
                 );
             }
         }
+        // Each group address must differ from the others and from the admin's.
+        let full = |address: &str| {
+            if address.contains('@') {
+                address.to_owned()
+            } else {
+                format!("{address}@{}", v.domain.primary)
+            }
+        };
+        let mut addresses = vec![(full(&v.admin.username), "admin.username".to_owned())];
+        for (index, group) in v.mailboxes.groups.iter().enumerate() {
+            let address = full(&group.email);
+            let mut path = keys("mailboxes.groups");
+            path.extend([
+                PathSegment::Index(index),
+                PathSegment::Key("email".to_owned()),
+            ]);
+            if let Some((_, owner)) = addresses.iter().find(|(taken, _)| *taken == address) {
+                self.fail(
+                    &path,
+                    format!("repeats the address {} of `{owner}`", quoted(&address)),
+                    "give every group its own address",
+                );
+            } else {
+                addresses.push((address, display_path(&path)));
+            }
+        }
         for (index, pair) in v.mailboxes.send_as.iter().enumerate() {
             let mut base = keys("mailboxes.sendAs");
             base.push(PathSegment::Index(index));
@@ -629,13 +701,6 @@ impl Checker<'_> {
             self.email(&address, &pair.address, true);
         }
         // config.toml gets one key per pair, and a repeated key is an error there.
-        let full = |address: &str| {
-            if address.contains('@') {
-                address.to_owned()
-            } else {
-                format!("{address}@{}", v.domain.primary)
-            }
-        };
         for (index, pair) in v.mailboxes.send_as.iter().enumerate() {
             let repeated = v.mailboxes.send_as[..index].iter().position(|earlier| {
                 earlier.account == pair.account && full(&earlier.address) == full(&pair.address)
@@ -1026,12 +1091,14 @@ fn is_secret_setting(key: &str) -> bool {
         .any(|segment| segment.contains("secret") || segment.contains("password"))
 }
 
-/// Returns whether a setting, or the value of its override, is text.
+/// Returns whether a setting, or the value of its override, has a value
+/// other than an empty string or an empty list.
 fn has_text(setting: &Setting) -> bool {
     match setting {
         Setting::String(text) => !text.is_empty(),
+        Setting::List(items) => !items.is_empty(),
         Setting::Override(inner) => has_text(&inner.value),
-        _ => false,
+        Setting::Rules(_) | Setting::Bool(_) | Setting::Integer(_) => true,
     }
 }
 
@@ -1222,7 +1289,9 @@ pub fn quantity_value(text: &str) -> Option<f64> {
         "E" => 1e18,
         exponent => 10_f64.powi(exponent[1..].parse().ok()?),
     };
-    Some(sign * number * multiplier)
+    let value = sign * number * multiplier;
+    // An exponent too large for f64 gives infinity, and 0e400 gives NaN.
+    value.is_finite().then_some(value)
 }
 
 /// Returns the length of a Go duration in seconds, or `None` when the text
