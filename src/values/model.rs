@@ -320,7 +320,7 @@ pub struct Keycloak {
     pub token_validation: TokenValidation,
     /// The token claims that become the account's fields.
     pub claims: Claims,
-    /// How long Stalwart waits for Keycloak, a Go duration.
+    /// How long Stalwart waits for Keycloak: a whole number and one unit of ms, s, m, h or d.
     pub timeout: String,
     pub oidc_external_secret: ExternalSecretValues,
 }

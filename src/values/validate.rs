@@ -369,7 +369,6 @@ impl Checker<'_> {
                 "stalwart.tls.certificate.renewBefore",
                 &v.stalwart.tls.certificate.renew_before,
             ),
-            ("keycloak.timeout", &v.keycloak.timeout),
             (
                 "keycloak.oidcExternalSecret.refreshInterval",
                 &v.keycloak.oidc_external_secret.refresh_interval,
@@ -387,6 +386,18 @@ impl Checker<'_> {
                     "e.g. 15s, 1h or 2160h",
                 );
             }
+        }
+        // Stalwart reads this one itself: one whole number above zero and
+        // one unit, without Go's fractions and combined units.
+        if !is_stalwart_duration(&v.keycloak.timeout) {
+            self.fail(
+                &keys("keycloak.timeout"),
+                format!(
+                    "is not a Stalwart duration: {}",
+                    quoted(&v.keycloak.timeout)
+                ),
+                "give a whole number above zero and one unit of ms, s, m, h or d, e.g. 15s",
+            );
         }
         let certificate = &v.stalwart.tls.certificate;
         if let (Some(duration), Some(renew_before)) = (
@@ -1330,6 +1341,17 @@ pub fn duration_seconds(text: &str) -> Option<f64> {
     Some(total)
 }
 
+/// Checks a duration as Stalwart's config parser reads it: a whole number
+/// above zero followed by one of `ms`, `s`, `m`, `h` or `d`, such as `15s`.
+#[must_use]
+pub fn is_stalwart_duration(text: &str) -> bool {
+    let number_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(number_end);
+    number.parse::<u64>().is_ok_and(|n| n > 0) && matches!(unit, "ms" | "s" | "m" | "h" | "d")
+}
+
 /// Checks a Go duration such as `15s`, `1h30m` or `2160h`.
 #[must_use]
 pub fn is_go_duration(text: &str) -> bool {
@@ -1460,6 +1482,16 @@ mod tests {
         assert_eq!(quantity_value("-1Gi"), Some(-1_073_741_824.0));
         assert_eq!(quantity_value("0"), Some(0.0));
         assert_eq!(quantity_value("1Gb"), None);
+    }
+
+    #[test]
+    fn stalwart_durations() {
+        for good in ["15s", "500ms", "2m", "1h", "7d"] {
+            assert!(is_stalwart_duration(good), "{good}");
+        }
+        for bad in ["0s", "1h30m", "1.5s", "100us", "15", "s", "", "-1s"] {
+            assert!(!is_stalwart_duration(bad), "{bad}");
+        }
     }
 
     #[test]
