@@ -83,7 +83,15 @@ fn values_the_cluster_would_reject() {
         ),
         (
             &["--set-string", "stalwart.tls.certificate.duration=1h"],
-            "not shorter than the certificate's duration 1h",
+            "is 1h, not longer than renewBefore 360h",
+        ),
+        (
+            &["--set-string", "stalwart.tls.certificate.renewBefore=3000h"],
+            "is 3000h, not shorter than the certificate's duration 2160h",
+        ),
+        (
+            &["--set", "service.smtp.ports.submission=465"],
+            "`service.smtp.ports.submission` is 465, the same port as `service.smtp.ports.submissions`",
         ),
         (
             &["--set-string", "dns.powerdns.serverID=a;b"],

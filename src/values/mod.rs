@@ -24,6 +24,9 @@ use crate::diagnostic::{Diagnostic, Location, SourceText};
 /// The embedded defaults, `values.yaml` at the repository root.
 pub const DEFAULT_VALUES: &str = include_str!("../../values.yaml");
 
+/// The source name of the embedded defaults in messages and locations.
+pub const DEFAULTS_SOURCE_NAME: &str = "values.yaml (embedded defaults)";
+
 /// Values files larger than this are rejected before parsing.
 pub const MAX_VALUES_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -206,7 +209,7 @@ fn remove_required(schema: &mut serde_json::Value) {
 fn default_tree() -> &'static Node {
     static TREE: OnceLock<Node> = OnceLock::new();
     TREE.get_or_init(|| {
-        let source = SourceText::new("values.yaml (embedded defaults)", DEFAULT_VALUES);
+        let source = SourceText::new(DEFAULTS_SOURCE_NAME, DEFAULT_VALUES);
         // The defaults are checked by a unit test; an empty tree here would
         // surface as "missing value" errors rather than a panic.
         parse_yaml(&source).unwrap_or_else(|_| {

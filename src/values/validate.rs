@@ -29,6 +29,15 @@ fn keys(dotted: &str) -> Vec<PathSegment> {
 }
 
 impl Checker<'_> {
+    /// Returns whether a values file or flag set `path`, rather than the
+    /// embedded defaults, so that an error about two values points at the
+    /// one the user wrote.
+    fn set_by_user(&self, path: &[PathSegment]) -> bool {
+        self.loaded
+            .locate(path)
+            .is_some_and(|location| location.source.name != super::DEFAULTS_SOURCE_NAME)
+    }
+
     fn fail(
         &mut self,
         path: &[PathSegment],
@@ -225,9 +234,15 @@ impl Checker<'_> {
         for group in [&ports[..3], &ports[3..5]] {
             for (index, (path, port)) in group.iter().enumerate() {
                 if let Some((first, _)) = group[..index].iter().find(|(_, other)| other == port) {
+                    let (reported, other) =
+                        if self.set_by_user(&keys(first)) && !self.set_by_user(&keys(path)) {
+                            (first, path)
+                        } else {
+                            (path, first)
+                        };
                     self.fail(
-                        &keys(path),
-                        format!("is {port}, the same port as `{first}`"),
+                        &keys(reported),
+                        format!("is {port}, the same port as `{other}`"),
                         "give each port of a Service its own number",
                     );
                 }
@@ -405,14 +420,28 @@ impl Checker<'_> {
             duration_seconds(&certificate.renew_before),
         ) && renew_before >= duration
         {
-            self.fail(
-                &keys("stalwart.tls.certificate.renewBefore"),
-                format!(
-                    "is {}, not shorter than the certificate's duration {}",
-                    certificate.renew_before, certificate.duration
-                ),
-                "cert-manager rejects such a Certificate: make renewBefore shorter than duration, e.g. 360h for 2160h",
-            );
+            let help = "cert-manager rejects such a Certificate: make renewBefore shorter than duration, e.g. 360h for 2160h";
+            let duration_path = keys("stalwart.tls.certificate.duration");
+            let renew_path = keys("stalwart.tls.certificate.renewBefore");
+            if self.set_by_user(&duration_path) && !self.set_by_user(&renew_path) {
+                self.fail(
+                    &duration_path,
+                    format!(
+                        "is {}, not longer than renewBefore {}",
+                        certificate.duration, certificate.renew_before
+                    ),
+                    help,
+                );
+            } else {
+                self.fail(
+                    &renew_path,
+                    format!(
+                        "is {}, not shorter than the certificate's duration {}",
+                        certificate.renew_before, certificate.duration
+                    ),
+                    help,
+                );
+            }
         }
     }
 
