@@ -82,14 +82,6 @@ fn values_the_cluster_would_reject() {
             "`..` segment",
         ),
         (
-            &["--set-string", "stalwart.tls.certificate.duration=1h"],
-            "is 1h, not longer than renewBefore 360h",
-        ),
-        (
-            &["--set-string", "stalwart.tls.certificate.renewBefore=3000h"],
-            "is 3000h, not shorter than the certificate's duration 2160h",
-        ),
-        (
             &["--set", "service.smtp.ports.submission=465"],
             "`service.smtp.ports.submission` is 465, the same port as `service.smtp.ports.submissions`",
         ),
@@ -168,7 +160,7 @@ fn values_the_cluster_would_reject() {
             "invalid `%` escape",
         ),
     ];
-    for (extra, expected) in cases.iter().chain(MESSAGES) {
+    for (extra, expected) in cases.iter().chain(MESSAGES).chain(CERTIFICATE_TIMES) {
         let (code, stdout, stderr) = render(extra);
         assert_eq!(code, Some(1), "{extra:?}: {stderr}");
         assert!(stdout.is_empty(), "{extra:?} printed manifests");
@@ -291,3 +283,28 @@ fn prune_without_tenants_is_usage_error() {
     assert!(stdout.is_empty());
     assert!(stderr.contains("--prune needs --tenants-dir"), "{stderr}");
 }
+
+/// Certificate lifetimes cert-manager's webhook refuses.
+const CERTIFICATE_TIMES: &[(&[&str], &str)] = &[
+    (
+        &["--set-string", "stalwart.tls.certificate.duration=1h"],
+        "is 1h, not longer than renewBefore 360h",
+    ),
+    (
+        &["--set-string", "stalwart.tls.certificate.renewBefore=3000h"],
+        "is 3000h, not shorter than the certificate's duration 2160h",
+    ),
+    (
+        &[
+            "--set-string",
+            "stalwart.tls.certificate.duration=59m",
+            "--set-string",
+            "stalwart.tls.certificate.renewBefore=30m",
+        ],
+        "`stalwart.tls.certificate.duration` is 59m, shorter than cert-manager's minimum of 1h",
+    ),
+    (
+        &["--set-string", "stalwart.tls.certificate.renewBefore=299s"],
+        "`stalwart.tls.certificate.renewBefore` is 299s, shorter than cert-manager's minimum of 5m",
+    ),
+];

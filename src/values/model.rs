@@ -284,9 +284,9 @@ pub struct CertificateValues {
     pub enabled: bool,
     pub issuer_kind: IssuerKind,
     pub issuer: String,
-    /// A Go duration, e.g. `2160h`.
+    /// A Go duration of at least `1h` (cert-manager's minimum), longer than `renewBefore`, e.g. `2160h`.
     pub duration: String,
-    /// A Go duration, e.g. `360h`.
+    /// A Go duration of at least `5m` (cert-manager's minimum), shorter than `duration`, e.g. `360h`.
     pub renew_before: String,
 }
 

@@ -415,6 +415,30 @@ impl Checker<'_> {
             );
         }
         let certificate = &v.stalwart.tls.certificate;
+        // cert-manager's webhook refuses a Certificate below these minimums
+        // (MinimumCertificateDuration and MinimumRenewBefore in its API).
+        for (path, value, minimum_seconds, minimum) in [
+            (
+                "stalwart.tls.certificate.duration",
+                &certificate.duration,
+                3600.0,
+                "1h",
+            ),
+            (
+                "stalwart.tls.certificate.renewBefore",
+                &certificate.renew_before,
+                300.0,
+                "5m",
+            ),
+        ] {
+            if duration_seconds(value).is_some_and(|seconds| seconds < minimum_seconds) {
+                self.fail(
+                    &keys(path),
+                    format!("is {value}, shorter than cert-manager's minimum of {minimum}"),
+                    format!("cert-manager rejects such a Certificate: give {minimum} or more"),
+                );
+            }
+        }
         if let (Some(duration), Some(renew_before)) = (
             duration_seconds(&certificate.duration),
             duration_seconds(&certificate.renew_before),
