@@ -700,6 +700,26 @@ fn argocd_json_parameters_match_flags() {
 }
 
 #[test]
+fn argocd_without_values_files_says_how_to_name_them() {
+    let output = stalwart_tenant()
+        .arg("argocd-generate")
+        .env("ARGOCD_APP_NAMESPACE", "acme")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the Application names no values file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("set the `values-files` parameter"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn argocd_rejects_files_outside_repository() {
     let output = stalwart_tenant()
         .env("ARGOCD_APP_NAMESPACE", "acme")

@@ -343,6 +343,10 @@ pub fn generate(printer: &Printer) -> ExitCode {
         }
         return ExitCode::from(EXIT_INVALID);
     };
+    let without_files = !request
+        .inputs
+        .iter()
+        .any(|input| matches!(input, Input::File(_)));
     let args = RenderArgs {
         values: ValueArgs {
             values: Vec::new(),
@@ -359,7 +363,13 @@ pub fn generate(printer: &Printer) -> ExitCode {
         output_dir: None,
         tenants: TenantArgs::default(),
     };
-    render::run(&args, printer)
+    let code = render::run(&args, printer);
+    if code != ExitCode::SUCCESS && without_files {
+        printer.message(&format!(
+            "note: the Application names no values file, so only the embedded defaults were read\n  = help: set the `{VALUES_FILES}` parameter, e.g. [tenants/acme.yaml], or the plugin env entry VALUES_FILES (ARGOCD_ENV_VALUES_FILES)"
+        ));
+    }
+    code
 }
 
 /// Runs the plugin's discover command: prints the first tenant values file
