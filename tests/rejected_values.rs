@@ -174,6 +174,10 @@ fn values_the_cluster_would_reject() {
 /// Values whose error once named the wrong cause.
 const MESSAGES: &[(&[&str], &str)] = &[
     (
+        &["--set", "service.smtp.ports.smtp=025"],
+        "without a leading zero, decimal point or exponent",
+    ),
+    (
         &[
             "--set-string",
             "mailboxes.sendAs[1].account=admin",

@@ -355,6 +355,14 @@ fn type_error(node: &Node, schema: &Json, path: &[PathSegment]) -> Diagnostic {
         diagnostic = diagnostic
             .help("`null` removes a key only inside free-form maps; give this key a value");
     }
+    // YAML reads `025`, `25.0` and `2.5e1` as numbers that are not integers.
+    if type_names(schema).contains(&"integer")
+        && matches!(node.value, Value::Float(x) if x.is_finite() && x.fract() == 0.0)
+    {
+        diagnostic = diagnostic.help(
+            "write the whole number in plain digits, without a leading zero, decimal point or exponent",
+        );
+    }
     diagnostic
 }
 
