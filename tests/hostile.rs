@@ -201,10 +201,23 @@ fn flow_nesting_10000_deep_rejected() {
     let run = render_stdin(text.as_bytes());
     assert_rejected(&run, "invalid YAML in <stdin>");
     assert!(
-        run.stderr.contains("deep") || run.stderr.contains("recursion limit"),
+        run.stderr
+            .contains("nests lists and mappings more deeply than a values file may"),
         "no nesting message:\n{}",
         run.stderr
     );
+}
+
+#[test]
+fn recursive_alias_rejected() {
+    let run = render_stdin(b"commonAnnotations: &a {x: *a}\n");
+    assert_rejected(&run, "an alias refers to the anchor that contains it");
+}
+
+#[test]
+fn infinite_number_rejected() {
+    let run = render_stdin(b"persistence:\n  data:\n    size: .inf\n");
+    assert_rejected(&run, "`.inf` is not a finite number");
 }
 
 #[test]

@@ -374,6 +374,14 @@ fn describe_yaml_error(error: &serde_saphyr::Error) -> String {
             return "duplicate key in a mapping; each key may appear once".to_owned();
         }
         serde_saphyr::Error::Budget { breach, .. } => return describe_budget_breach(breach),
+        serde_saphyr::Error::RecursiveReferencesRequireWeakTypes { .. } => {
+            return "an alias refers to the anchor that contains it, which would make the value endless".to_owned();
+        }
+        serde_saphyr::Error::NonFiniteFloat { value, .. } => {
+            return format!(
+                "`{value}` is not a finite number; values files take finite numbers only (quote it to make it a string)"
+            );
+        }
         _ => {}
     }
     let text = error.without_snippet().to_string();
@@ -383,6 +391,10 @@ fn describe_yaml_error(error: &serde_saphyr::Error) -> String {
         Some(at) => &first[..at],
         None => first,
     };
+    // The YAML scanner's own nesting limit, met before the budget's.
+    if message == "recursion limit exceeded" {
+        return "the document nests lists and mappings more deeply than a values file may (64 levels)".to_owned();
+    }
     if message.contains("from_str_multiple") {
         return "a values file holds one YAML document, but this one has several (separated by `---`)".to_owned();
     }
