@@ -160,7 +160,12 @@ fn values_the_cluster_would_reject() {
             "invalid `%` escape",
         ),
     ];
-    for (extra, expected) in cases.iter().chain(MESSAGES).chain(CERTIFICATE_TIMES) {
+    for (extra, expected) in cases
+        .iter()
+        .chain(MESSAGES)
+        .chain(CERTIFICATE_TIMES)
+        .chain(JOB_INPUTS)
+    {
         let (code, stdout, stderr) = render(extra);
         assert_eq!(code, Some(1), "{extra:?}: {stderr}");
         assert!(stdout.is_empty(), "{extra:?} printed manifests");
@@ -310,5 +315,42 @@ const CERTIFICATE_TIMES: &[(&[&str], &str)] = &[
     (
         &["--set-string", "stalwart.tls.certificate.renewBefore=299s"],
         "`stalwart.tls.certificate.renewBefore` is 299s, shorter than cert-manager's minimum of 5m",
+    ),
+];
+
+/// Values the renderer once accepted but the setup or DNS Job refused at
+/// run time, and a realm URL that is not a realm.
+const JOB_INPUTS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "--set-string",
+            "mailboxes.groups[0].name=sales",
+            "--set-string",
+            "mailboxes.groups[0].email=sales+eu",
+            "--set-string",
+            "mailboxes.groups[0].members[0]=admin",
+        ],
+        "`mailboxes.groups[0].email` has `+` in its local part",
+    ),
+    (
+        &[
+            "--set-string",
+            "dns.powerdns.apiURL=https://[fd00::1]:8081/api",
+        ],
+        "contains `[`, which the DNS publishing Job does not accept",
+    ),
+    (
+        &[
+            "--set-string",
+            "dns.powerdns.apiURL=https://pdns.example/a%20b",
+        ],
+        "contains `%`, which the DNS publishing Job does not accept",
+    ),
+    (
+        &[
+            "--set-string",
+            "keycloak.realmURL=https://auth.acme.example/",
+        ],
+        "`keycloak.realmURL` does not end in /realms/<realm>",
     ),
 ];

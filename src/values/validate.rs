@@ -63,10 +63,10 @@ impl Checker<'_> {
             self.domain_name(&keys("ingress.webmail.host"), &v.ingress.webmail.host);
         }
         if !v.keycloak.realm_url.is_empty() {
-            self.https_url(&keys("keycloak.realmURL"), &v.keycloak.realm_url);
+            self.realm_url(&v.keycloak.realm_url);
         }
         if !v.dns.powerdns.api_url.is_empty() {
-            self.https_url(&keys("dns.powerdns.apiURL"), &v.dns.powerdns.api_url);
+            self.powerdns_url(&v.dns.powerdns.api_url);
         }
         if !v.dns.powerdns.zone.is_empty() {
             self.domain_name(&keys("dns.powerdns.zone"), &v.dns.powerdns.zone);
@@ -110,7 +110,7 @@ impl Checker<'_> {
         }
     }
 
-    fn https_url(&mut self, path: &[PathSegment], value: &str) {
+    fn https_url(&mut self, path: &[PathSegment], value: &str, example: &str) {
         match url::Url::parse(value) {
             Ok(parsed)
                 if parsed.scheme() == "https"
@@ -127,7 +127,7 @@ impl Checker<'_> {
                     self.fail(
                         path,
                         format!("has no valid host name: {}", quoted(value)),
-                        "write https://<host>/..., e.g. https://auth.acme.example/realms/sme",
+                        format!("write https://<host>/..., e.g. {example}"),
                     );
                 } else if parsed.port() == Some(0) {
                     self.fail(
@@ -145,7 +145,7 @@ impl Checker<'_> {
                     self.fail(
                         path,
                         "must not have a query or fragment",
-                        "give the base URL only, e.g. https://auth.acme.example/realms/sme",
+                        format!("give the base URL only, e.g. {example}"),
                     );
                 } else if value.chars().any(|c| {
                     c.is_whitespace() || matches!(c, '{' | '}' | '<' | '>' | '|' | '^' | '`')
@@ -166,13 +166,61 @@ impl Checker<'_> {
             Ok(_) => self.fail(
                 path,
                 format!("must be an https URL, found {}", quoted(value)),
-                "e.g. https://auth.acme.example/realms/sme",
+                format!("e.g. {example}"),
             ),
             Err(error) => self.fail(
                 path,
                 format!("is not a valid URL ({error}): {}", quoted(value)),
-                "e.g. https://auth.acme.example/realms/sme",
+                format!("e.g. {example}"),
             ),
+        }
+    }
+
+    /// Checks the realm URL: Keycloak serves a realm's OIDC endpoints under
+    /// `.../realms/<realm>`, and config.toml appends their paths to it.
+    fn realm_url(&mut self, value: &str) {
+        const EXAMPLE: &str = "https://auth.acme.example/realms/sme";
+        let path = keys("keycloak.realmURL");
+        let before = self.problems.len();
+        self.https_url(&path, value, EXAMPLE);
+        if self.problems.len() > before {
+            return;
+        }
+        let url_path = url::Url::parse(value)
+            .map(|parsed| parsed.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let realm = url_path
+            .rsplit_once("/realms/")
+            .map(|(_, realm)| realm)
+            .filter(|realm| !realm.is_empty() && !realm.contains('/'));
+        if realm.is_none() {
+            self.fail(
+                &path,
+                format!("does not end in /realms/<realm>: {}", quoted(value)),
+                format!("give the URL of the realm itself, e.g. {EXAMPLE}"),
+            );
+        }
+    }
+
+    /// Checks the PowerDNS API URL against the characters the DNS Job's
+    /// script takes (`validate_url` in dns-publish.sh stops on any other).
+    fn powerdns_url(&mut self, value: &str) {
+        const EXAMPLE: &str = "https://pdns.platform.example/api";
+        let path = keys("dns.powerdns.apiURL");
+        let before = self.problems.len();
+        self.https_url(&path, value, EXAMPLE);
+        if self.problems.len() > before {
+            return;
+        }
+        if let Some(other) = value
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-')))
+        {
+            self.fail(
+                &path,
+                format!("contains `{other}`, which the DNS publishing Job does not accept: {}", quoted(value)),
+                "use a host name (not an IPv6 literal) and a path of letters, digits, `.`, `/`, `_` and `-`",
+            );
         }
     }
 
@@ -695,6 +743,14 @@ impl Checker<'_> {
                 );
             }
             self.email(&field("email"), &group.email, true);
+            let local = group.email.split('@').next().unwrap_or_default();
+            if local.contains('+') && is_local_part(local) {
+                self.fail(
+                    &field("email"),
+                    format!("has `+` in its local part: {}", quoted(&group.email)),
+                    "the setup Job creates group addresses and takes only lowercase letters, digits, `.`, `_` and `-` before the `@`",
+                );
+            }
             for (member_index, member) in group.members.iter().enumerate() {
                 if !is_account(member) {
                     let mut path = field("members");
