@@ -286,6 +286,50 @@ fn lint_reports_conflict_and_audit_together() {
 }
 
 #[test]
+fn domain_too_long_for_derived_names() {
+    // 253 characters: a valid domain, but `<selector>._domainkey.<domain>`
+    // and `mail.<domain>` would be longer than a DNS name may be.
+    let label = "a".repeat(63);
+    let domain = format!("{label}.{label}.{label}.{}", "b".repeat(61));
+    let (code, stdout, stderr) = render(&["--set-string", &format!("domain.primary={domain}")]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("makes the name `stalwart._domainkey.<domain>` 273 characters long"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("at most 233 characters"), "{stderr}");
+}
+
+#[test]
+fn long_host_name_leaves_out_common_name() {
+    let (code, stdout, stderr) = render(&[
+        "--set-string",
+        "domain.primary=al-noor-international-trading-and-contracting.omantel.omani.works",
+        "--show-only",
+        "Certificate/stalwart-tls",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(
+        !stdout
+            .lines()
+            .any(|line| line.trim_start().starts_with("commonName:")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("- mail.al-noor-international-trading-and-contracting.omantel.omani.works"),
+        "{stdout}"
+    );
+    let (_, short, _) = render(&["--show-only", "Certificate/stalwart-tls"]);
+    assert!(
+        String::from_utf8(short)
+            .unwrap()
+            .contains("commonName: mail.acme.omantel.omani.works")
+    );
+}
+
+#[test]
 fn prune_without_tenants_is_usage_error() {
     let (code, stdout, stderr) = render(&["--prune"]);
     assert_eq!(code, Some(2), "{stderr}");

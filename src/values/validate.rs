@@ -55,6 +55,7 @@ impl Checker<'_> {
     fn all(&mut self, v: &Values) {
         if !v.domain.primary.is_empty() {
             self.domain_name(&keys("domain.primary"), &v.domain.primary);
+            self.derived_names(v);
         }
         if !v.stalwart.hostname.is_empty() {
             self.domain_name(&keys("stalwart.hostname"), &v.stalwart.hostname);
@@ -91,6 +92,40 @@ impl Checker<'_> {
         self.labels(v);
         self.positive_numbers(v);
         self.settings(v);
+    }
+
+    /// Checks the names built from the domain: the mail and webmail hosts
+    /// (`mail.<domain>` unless set) and the DKIM and DMARC record names. A
+    /// valid domain near the 253-character limit makes them too long.
+    fn derived_names(&mut self, v: &Values) {
+        let domain = &v.domain.primary;
+        if check_dns_name(domain).is_err() {
+            return;
+        }
+        let mut prefixes = vec![
+            format!("{}._domainkey.", v.dns.dkim.selector),
+            "_dmarc.".to_owned(),
+        ];
+        if v.stalwart.hostname.is_empty() || v.ingress.webmail.host.is_empty() {
+            prefixes.push("mail.".to_owned());
+        }
+        let Some(longest) = prefixes.iter().max_by_key(|prefix| prefix.len()) else {
+            return;
+        };
+        let length = longest.len() + domain.len();
+        if length > 253 {
+            self.fail(
+                &keys("domain.primary"),
+                format!(
+                    "is {} characters long, which makes the name `{longest}<domain>` {length} characters long, more than the 253 a DNS name may have",
+                    domain.len(),
+                ),
+                format!(
+                    "use a domain of at most {} characters with these settings",
+                    253 - longest.len()
+                ),
+            );
+        }
     }
 
     fn domain_name(&mut self, path: &[PathSegment], value: &str) {
