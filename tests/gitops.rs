@@ -525,6 +525,33 @@ fn prune_removes_deleted_tenants_only() {
     assert!(out.join("notes").join("kustomization.yaml").is_file());
 }
 
+#[cfg(unix)]
+#[test]
+fn prune_keeps_tenant_whose_file_cannot_be_read() {
+    let work = tempfile::tempdir().unwrap();
+    let tenants = work.path().join("tenants");
+    let out = work.path().join("rendered");
+    write_tenants(&tenants, 3);
+    assert!(render_tenants(&tenants, &out, &[]).status.success());
+
+    // t000.yaml becomes a broken link and t001.yaml a directory: neither
+    // tenant was deleted, so neither output may go.
+    fs::remove_file(tenants.join("t000.yaml")).unwrap();
+    std::os::unix::fs::symlink(work.path().join("missing.yaml"), tenants.join("t000.yaml"))
+        .unwrap();
+    fs::remove_file(tenants.join("t001.yaml")).unwrap();
+    fs::create_dir(tenants.join("t001.yaml")).unwrap();
+
+    let run = render_tenants(&tenants, &out, &["--prune"]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("removed "), "{stderr}");
+    assert!(stderr.contains("t000.yaml"), "{stderr}");
+    assert!(stderr.contains("it is a directory"), "{stderr}");
+    assert!(stderr.contains("2 of 3 tenants failed"), "{stderr}");
+    assert_eq!(entries(&out), ["t000", "t001", "t002"]);
+}
+
 #[test]
 fn prune_needs_tenants_dir() {
     let work = tempfile::tempdir().unwrap();

@@ -153,6 +153,13 @@ pub(super) fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
             output_dir.display()
         ));
         ExitCode::from(EXIT_INVALID)
+    } else if failed == total {
+        printer.message(&format!(
+            "stalwart-tenant: error: every one of the {} failed (see above); none was written to {}",
+            count(total, "tenant"),
+            output_dir.display()
+        ));
+        ExitCode::from(EXIT_INVALID)
     } else {
         let written = total - failed;
         printer.message(&format!(
@@ -274,7 +281,9 @@ fn list_tenant_files(tenants_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>
             .extension()
             .is_some_and(|extension| extension == "yaml" || extension == "yml");
         let is_hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if is_yaml && !is_hidden && path.is_file() {
+        // A broken link or a directory named like a tenant file is kept, so
+        // that its render fails by name and --prune leaves its output alone.
+        if is_yaml && !is_hidden {
             files.push(path);
         }
     }
