@@ -264,6 +264,9 @@ fn stale_files_removed() {
         .success();
     fs::write(out.join("99-left-over.yaml"), "kind: ConfigMap\n").unwrap();
 
+    assert!(out.join("03-externalsecret-stalwart-oidc.yaml").is_file());
+
+    // The second render has one object fewer, so every later file moves up.
     stalwart_tenant()
         .args([
             "render",
@@ -271,21 +274,27 @@ fn stale_files_removed() {
             "examples/acme.yaml",
             "-n",
             "acme",
-            "--show-only",
-            "ServiceAccount/stalwart",
+            "--set",
+            "keycloak.oidcExternalSecret.enabled=false",
             "--output-dir",
         ])
         .arg(&out)
         .assert()
         .success();
-    assert_eq!(
-        entries(&out),
-        ["01-serviceaccount-stalwart.yaml", "kustomization.yaml"]
+    let files = entries(&out);
+    assert!(
+        !files.contains(&"99-left-over.yaml".to_owned()),
+        "{files:?}"
     );
-    assert_eq!(
-        kustomization_resources(&out),
-        ["01-serviceaccount-stalwart.yaml"]
+    assert!(
+        !files
+            .iter()
+            .any(|file| file.contains("externalsecret-stalwart-oidc")),
+        "{files:?}"
     );
+    assert_eq!(files.len(), 16, "{files:?}");
+    assert_eq!(kustomization_resources(&out).len(), 15);
+    assert_eq!(files[2], "03-configmap-stalwart-config.yaml");
 }
 
 #[test]
@@ -371,6 +380,33 @@ fn output_dir_rejects_json() {
         .arg(work.path().join("out"))
         .assert()
         .code(2);
+}
+
+#[test]
+fn output_dir_rejects_show_only() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let output = stalwart_tenant()
+        .args([
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-n",
+            "acme",
+            "--show-only",
+            "StatefulSet/stalwart",
+            "--output-dir",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot be combined with --show-only"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }
 
 /// Writes `count` tenant files named t000.yaml, t001.yaml, ... into `dir`,

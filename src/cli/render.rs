@@ -31,6 +31,7 @@ pub struct RenderArgs {
     )]
     pub output: Format,
     /// Print only these objects: KIND/NAME (e.g. StatefulSet/stalwart) or templates/FILE. Repeatable.
+    /// Not with --output-dir, which always writes every object.
     #[arg(long = "show-only", value_name = "KIND/NAME")]
     pub show_only: Vec<String>,
     /// Write one YAML file per object and a kustomization.yaml into DIR instead of stdout. DIR is
@@ -151,6 +152,10 @@ pub(super) fn select_objects<'a>(
 pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
     if args.output_dir.is_some() && args.output == Format::Json {
         printer.message("stalwart-tenant: error: --output-dir writes YAML files and cannot be combined with -o json");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    if args.output_dir.is_some() && !args.show_only.is_empty() {
+        printer.message("stalwart-tenant: error: --output-dir writes a tenant's whole tree and its kustomization.yaml, and cannot be combined with --show-only: a GitOps controller would delete the objects left out");
         return ExitCode::from(EXIT_USAGE);
     }
     if args.tenants.is_requested() {
