@@ -391,6 +391,14 @@ const JOB_INPUTS: &[(&[&str], &str)] = &[
         "contains `%`, which the DNS publishing Job does not accept",
     ),
     (
+        &["--set", "setupJob.activeDeadlineSeconds=60"],
+        "`setupJob.activeDeadlineSeconds` is 60, so Kubernetes stops the setup Job before its wait of 600 seconds",
+    ),
+    (
+        &["--set", "dns.powerdns.dkimWaitSeconds=3600"],
+        "`dns.powerdns.dkimWaitSeconds` is 3600, not shorter than the Jobs' deadline of 1800 seconds",
+    ),
+    (
         &[
             "--set-string",
             "keycloak.realmURL=https://auth.acme.example/",

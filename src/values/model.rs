@@ -660,6 +660,7 @@ pub struct SetupJob {
     /// An image with sh and curl; also runs the DNS publishing Job.
     pub image: JobImage,
     pub resources: Resources,
+    /// Seconds after which Kubernetes stops a Job; more than `readyTimeoutSeconds` and `dns.powerdns.dkimWaitSeconds`.
     pub active_deadline_seconds: i64,
     pub backoff_limit: i64,
     pub ttl_seconds_after_finished: i64,

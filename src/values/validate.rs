@@ -91,6 +91,7 @@ impl Checker<'_> {
         self.config_text(v);
         self.labels(v);
         self.positive_numbers(v);
+        self.job_deadlines(v);
         self.settings(v);
     }
 
@@ -1036,6 +1037,58 @@ impl Checker<'_> {
                         "use [prefix/]name with letters, digits, `-`, `_` and `.`",
                     );
                 }
+            }
+        }
+    }
+
+    /// Checks that each Job's deadline outlasts the wait its script makes:
+    /// Kubernetes stops a Job at the deadline, before the script can report
+    /// its own timeout, and does not retry it after that.
+    fn job_deadlines(&mut self, v: &Values) {
+        let deadline = v.setup_job.active_deadline_seconds;
+        let waits = [
+            (
+                v.setup_job.enabled,
+                "setupJob.readyTimeoutSeconds",
+                v.setup_job.ready_timeout_seconds,
+                "the setup Job",
+            ),
+            (
+                v.dns.powerdns.enabled,
+                "dns.powerdns.dkimWaitSeconds",
+                v.dns.powerdns.dkim_wait_seconds,
+                "the DNS publishing Job",
+            ),
+        ];
+        let deadline_path = keys("setupJob.activeDeadlineSeconds");
+        for (enabled, wait_path, wait, job) in waits {
+            if !enabled || wait < deadline {
+                continue;
+            }
+            let wait_path = keys(wait_path);
+            let help = format!(
+                "the Job must run longer than its script waits, so that the script can report the timeout; make {} more than {}",
+                display_path(&deadline_path),
+                display_path(&wait_path)
+            );
+            if self.set_by_user(&deadline_path) && !self.set_by_user(&wait_path) {
+                self.fail(
+                    &deadline_path,
+                    format!(
+                        "is {deadline}, so Kubernetes stops {job} before its wait of {wait} seconds (`{}`) runs out",
+                        display_path(&wait_path)
+                    ),
+                    help,
+                );
+            } else {
+                self.fail(
+                    &wait_path,
+                    format!(
+                        "is {wait}, not shorter than the Jobs' deadline of {deadline} seconds (`{}`)",
+                        display_path(&deadline_path)
+                    ),
+                    help,
+                );
             }
         }
     }
