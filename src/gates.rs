@@ -552,7 +552,38 @@ fn check_security_context(gates: &mut Gates<'_>) {
             "set stalwart.podSecurityContext.unprivilegedPorts: true (the pod sysctl net.ipv4.ip_unprivileged_port_start=0, in Kubernetes' safe set)".to_owned(),
         );
     }
+    let drop = &gates
+        .loaded
+        .values
+        .stalwart
+        .container_security_context
+        .drop_capabilities;
+    if !drop.iter().any(|capability| capability == "ALL") {
+        let location = gates
+            .loaded
+            .locate(&path("stalwart.containerSecurityContext.dropCapabilities"));
+        gates.diagnostics.push(
+            Diagnostic::warning(
+                "stalwart.containerSecurityContext.dropCapabilities does not drop ALL: the restricted Pod Security level refuses the pod, and the container keeps capabilities it does not need",
+            )
+            .at(location)
+            .help("set dropCapabilities: [ALL]; Stalwart binds its low ports through unprivilegedPorts, not a capability (lint --strict makes this an error)"),
+        );
+    }
     for (index, sysctl) in context.sysctls.iter().enumerate() {
+        if !SAFE_SYSCTLS.contains(&sysctl.name.as_str()) {
+            let mut location_path = path("stalwart.podSecurityContext.sysctls");
+            location_path.push(PathSegment::Index(index));
+            let location = gates.loaded.locate(&location_path);
+            gates.diagnostics.push(
+                Diagnostic::warning(format!(
+                    "the sysctl {} is not in Kubernetes' safe set: the kubelet starts the pod only on nodes that allow it (--allowed-unsafe-sysctls), and the baseline and restricted Pod Security levels refuse it",
+                    sysctl.name
+                ))
+                .at(location)
+                .help("remove it unless the platform's nodes allow it (lint --strict makes this an error)"),
+            );
+        }
         if sysctl.name == "net.ipv4.ip_unprivileged_port_start" {
             let mut location_path = path("stalwart.podSecurityContext.sysctls");
             location_path.push(PathSegment::Index(index));
@@ -565,6 +596,23 @@ fn check_security_context(gates: &mut Gates<'_>) {
         }
     }
 }
+
+/// The sysctls the kubelet allows without node configuration as of
+/// Kubernetes 1.29, also the ones the baseline Pod Security level admits.
+/// `net.ipv4.tcp_rmem` and `tcp_wmem` joined in 1.32 and are left out,
+/// because the output must also work on 1.30.
+const SAFE_SYSCTLS: [&str; 10] = [
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_syncookies",
+];
 
 const STANDARD_LABELS: [&str; 5] = [
     "app.kubernetes.io/name",

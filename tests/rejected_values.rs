@@ -330,6 +330,42 @@ fn long_host_name_leaves_out_common_name() {
 }
 
 #[test]
+fn settings_that_pod_security_refuses_warn() {
+    let risky = [
+        "--set",
+        "stalwart.containerSecurityContext.dropCapabilities=[NET_RAW]",
+        "--set-string",
+        "stalwart.podSecurityContext.sysctls[0].name=net.core.somaxconn",
+        "--set-string",
+        "stalwart.podSecurityContext.sysctls[0].value=1024",
+    ];
+    let (code, stdout, stderr) = render(&risky);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.is_empty());
+    assert!(stderr.contains("does not drop ALL"), "{stderr}");
+    assert!(
+        stderr.contains("the sysctl net.core.somaxconn is not in Kubernetes' safe set"),
+        "{stderr}"
+    );
+
+    let output = Command::cargo_bin("stalwart-tenant")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lint", "--strict", "-f", "examples/acme.yaml", "-n", "acme"])
+        .args(risky)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: stalwart.containerSecurityContext.dropCapabilities does not drop ALL"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn prune_without_tenants_is_usage_error() {
     let (code, stdout, stderr) = render(&["--prune"]);
     assert_eq!(code, Some(2), "{stderr}");
