@@ -11,7 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::generation::{self, StalwartGeneration};
 use crate::render::context::SMOKE_DOMAIN;
 use crate::values::Loaded;
-use crate::values::model::{DomainMode, WebmailMode};
+use crate::values::model::{DomainMode, TokenValidation, WebmailMode};
 use crate::values::node::{PathSegment, path};
 use crate::values::validate::check_dns_name;
 
@@ -333,6 +333,9 @@ fn secret_gates(
         Gates::skip("the Keycloak directory is not configured")
     } else if !values.keycloak.enabled {
         Gates::skip("keycloak.enabled is false")
+    } else if values.keycloak.token_validation == TokenValidation::Userinfo {
+        // Only introspection authenticates with the client secret.
+        Gates::skip("keycloak.tokenValidation is userinfo, which needs no client secret")
     } else {
         external_secret_gate(
             gates,

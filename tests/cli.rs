@@ -230,6 +230,29 @@ fn enabled_external_secret_without_key_fails_closed() {
 }
 
 #[test]
+fn userinfo_validation_renders_no_client_secret() {
+    let introspect = run(&["render", "-f", "examples/acme.yaml", "-n", "acme"]);
+    assert_eq!(introspect.code, 0, "{}", introspect.stderr);
+    assert!(introspect.stdout.contains("name: stalwart-oidc"));
+
+    let userinfo = run(&[
+        "render",
+        "-f",
+        "examples/acme.yaml",
+        "-n",
+        "acme",
+        "--set-string",
+        "keycloak.tokenValidation=userinfo",
+    ]);
+    assert_eq!(userinfo.code, 0, "{}", userinfo.stderr);
+    assert!(
+        !userinfo.stdout.contains("stalwart-oidc"),
+        "an unused OIDC client secret is still rendered or mounted"
+    );
+    assert!(userinfo.stdout.contains("kind: ExternalSecret"));
+}
+
+#[test]
 fn name_over_63_characters_is_rejected() {
     let release = "a-very-long-release-name-for-a-tenant-that-goes-on";
     let run = run(&[

@@ -427,6 +427,17 @@ const JOB_INPUTS: &[(&[&str], &str)] = &[
         "contains `%`, which the DNS publishing Job does not accept",
     ),
     (
+        &[
+            "--set-string",
+            "mailboxes.groups[0].name=sales",
+            "--set-string",
+            "mailboxes.groups[0].email=sales",
+            "--set",
+            "mailboxes.groups[0].members=[admin, admin]",
+        ],
+        "`mailboxes.groups[0].members[1]` repeats the member \"admin\"",
+    ),
+    (
         &["--set", "setupJob.activeDeadlineSeconds=60"],
         "`setupJob.activeDeadlineSeconds` is 60, so Kubernetes stops the setup Job before its wait of 600 seconds",
     ),

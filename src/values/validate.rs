@@ -796,6 +796,14 @@ impl Checker<'_> {
                         format!("is not a valid account name: {}", quoted(member)),
                         "use the member's account name, e.g. alice",
                     );
+                } else if group.members[..member_index].contains(member) {
+                    let mut path = field("members");
+                    path.push(PathSegment::Index(member_index));
+                    self.fail(
+                        &path,
+                        format!("repeats the member {}", quoted(member)),
+                        "list each member once",
+                    );
                 }
             }
         }
