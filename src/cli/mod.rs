@@ -62,7 +62,8 @@ pub enum Command {
 /// The flags that build the values, shared by render, lint and dns.
 #[derive(Debug, Clone, Args)]
 pub struct ValueArgs {
-    /// A tenant values file; `-` reads stdin. Repeatable: later files override earlier ones.
+    /// A tenant values file; `-` reads stdin. Repeatable, or comma-separated: later files override
+    /// earlier ones.
     #[arg(
         short = 'f',
         long = "values",
