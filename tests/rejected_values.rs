@@ -179,6 +179,10 @@ fn values_the_cluster_would_reject() {
 /// Values whose error once named the wrong cause.
 const MESSAGES: &[(&[&str], &str)] = &[
     (
+        &["--set-string", "service.smtp.ports.smtp=25"],
+        "use --set for numbers and booleans",
+    ),
+    (
         &["--set", "service.smtp.ports.smtp=025"],
         "without a leading zero, decimal point or exponent",
     ),

@@ -163,7 +163,7 @@ pub fn tokenize(expression: &str) -> Tokenized {
         problems.push(ExpressionProblem {
             kind: ProblemKind::UnclosedDelimiter,
             offset,
-            message: format!("{open:?} is never closed; add the matching {close:?}"),
+            message: format!("`{open}` is never closed; add the matching `{close}`"),
             fixed: None,
         });
     }
@@ -441,13 +441,13 @@ impl Scanner<'_> {
         }
 
         let mut message = format!(
-            "unterminated string literal: the {quote:?} here is never closed; \
-             add the closing {quote:?}"
+            "unterminated string literal: the quote `{quote}` here is never closed; \
+             add the closing `{quote}`"
         );
         if escaped_quote_seen {
             let _ = write!(
                 message,
-                ". Stalwart 0.15 reads a {quote:?} after a backslash as part of the string, \
+                ". Stalwart 0.15 reads a `{quote}` after a backslash as part of the string, \
                  even after an escaped backslash"
             );
         }
@@ -522,7 +522,7 @@ impl Scanner<'_> {
         let consequence = match next {
             None => "the expression ends after it".to_string(),
             Some(blank) if blank.is_whitespace() => format!(
-                "Stalwart 0.15 reads it as '==' only because it drops the {} after it",
+                "Stalwart 0.15 drops the {} after it and so reads it as '==' by accident",
                 describe_blank(blank)
             ),
             Some(other) => format!(

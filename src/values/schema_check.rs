@@ -355,6 +355,15 @@ fn type_error(node: &Node, schema: &Json, path: &[PathSegment]) -> Diagnostic {
         diagnostic = diagnostic
             .help("`null` removes a key only inside free-form maps; give this key a value");
     }
+    if matches!(node.value, Value::String(_))
+        && node.location.source.name.starts_with("--set-string")
+        && type_names(schema)
+            .iter()
+            .any(|name| matches!(*name, "integer" | "number" | "boolean"))
+    {
+        diagnostic = diagnostic
+            .help("--set-string always gives a string; use --set for numbers and booleans");
+    }
     // YAML reads `025`, `25.0` and `2.5e1` as numbers that are not integers.
     if type_names(schema).contains(&"integer")
         && matches!(node.value, Value::Float(x) if x.is_finite() && x.fract() == 0.0)
