@@ -833,6 +833,27 @@ fn argocd_discover_finds_tenant() {
         .stdout("tenants/acme.yaml\n");
 }
 
+#[test]
+fn argocd_discover_searches_three_levels_below() {
+    let work = tempfile::tempdir().unwrap();
+    let deep = work.path().join("a/b/c/d");
+    fs::create_dir_all(&deep).unwrap();
+    fs::copy(example("acme.yaml"), deep.join("acme.yaml")).unwrap();
+    let discover = || {
+        stalwart_tenant()
+            .arg("argocd-discover")
+            .current_dir(work.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(String::from_utf8(discover().stdout).unwrap(), "");
+    fs::rename(deep.join("acme.yaml"), work.path().join("a/b/c/acme.yaml")).unwrap();
+    assert_eq!(
+        String::from_utf8(discover().stdout).unwrap(),
+        "a/b/c/acme.yaml\n"
+    );
+}
+
 fn values_schema() -> Value {
     serde_json::from_str(
         &fs::read_to_string(Path::new(MANIFEST_DIR).join("schema/values.schema.json")).unwrap(),

@@ -375,8 +375,9 @@ pub fn generate(printer: &Printer) -> ExitCode {
 /// Runs the plugin's discover command: prints the first tenant values file
 /// (a YAML mapping with a top-level `domain` key) under the current
 /// directory, or nothing. Argo CD uses the plugin when the output is not
-/// empty. Hidden directories (`.git`) are skipped, and the walk stops
-/// at [`DISCOVER_MAX_DEPTH`] directory levels.
+/// empty. Hidden directories (`.git`) are skipped, and the walk covers
+/// [`DISCOVER_MAX_DEPTH`] directory levels: the current directory and three
+/// below it.
 #[must_use]
 pub fn discover(printer: &Printer) -> ExitCode {
     match find_tenant_file(Path::new(".")) {
@@ -385,7 +386,7 @@ pub fn discover(printer: &Printer) -> ExitCode {
     }
 }
 
-/// Maximum directory depth that `argocd-discover` searches.
+/// Directory levels `argocd-discover` searches, the current one included.
 pub const DISCOVER_MAX_DEPTH: usize = 4;
 
 fn find_tenant_file(start: &Path) -> Option<PathBuf> {
