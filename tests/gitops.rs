@@ -942,3 +942,28 @@ fn schema_rejects_typo_key() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn schema_requires_the_fields_of_list_items() {
+    // A list in a tenant file replaces the default list, so its items get
+    // no defaults: a group without members is an error in render and
+    // must be one in the editor too. Top-level keys stay optional.
+    let validator = jsonschema::draft202012::new(&values_schema()).unwrap();
+    let group_without_members: Value = serde_json::json!({
+        "domain": "acme.example",
+        "mailboxes": {"groups": [{"name": "sales", "email": "sales"}]}
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(&group_without_members)
+        .map(|error| error.to_string())
+        .collect();
+    assert!(
+        errors.iter().any(|error| error.contains("members")),
+        "{errors:?}"
+    );
+    let complete: Value = serde_json::json!({
+        "domain": "acme.example",
+        "mailboxes": {"groups": [{"name": "sales", "email": "sales", "members": ["admin"]}]}
+    });
+    assert!(validator.is_valid(&complete));
+}

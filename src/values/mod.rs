@@ -184,7 +184,28 @@ fn check_schema() -> &'static CheckSchema {
 #[must_use]
 pub fn values_file_schema() -> serde_json::Value {
     let mut schema = check_schema().0.clone();
-    remove_required(&mut schema);
+    // A list in a tenant file replaces the default list whole, so its items
+    // get no defaults. Their types keep their required fields; every other
+    // key may be left to the defaults.
+    let item_types = list_item_types(&schema);
+    match schema.as_object_mut() {
+        Some(root) => {
+            for (name, definition) in root.iter_mut() {
+                if name != "$defs" {
+                    remove_required(definition);
+                }
+            }
+            root.remove("required");
+            if let Some(serde_json::Value::Object(definitions)) = root.get_mut("$defs") {
+                for (name, definition) in definitions.iter_mut() {
+                    if !item_types.contains(name) {
+                        remove_required(definition);
+                    }
+                }
+            }
+        }
+        None => remove_required(&mut schema),
+    }
     if let Some(domain) = schema.pointer_mut("/properties/domain") {
         let map_form = domain.take();
         *domain = serde_json::json!({
@@ -193,6 +214,44 @@ pub fn values_file_schema() -> serde_json::Value {
         });
     }
     schema
+}
+
+/// Returns the names of the `$defs` types used as list items, and of every
+/// type reachable from them.
+fn list_item_types(schema: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    fn references(value: &serde_json::Value, inside_items: bool, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    if key == "$ref" && inside_items {
+                        if let Some(name) = child.as_str().and_then(|r| r.strip_prefix("#/$defs/"))
+                        {
+                            found.push(name.to_owned());
+                        }
+                    } else {
+                        references(child, inside_items || key == "items", found);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    references(item, inside_items, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    references(schema, false, &mut pending);
+    let mut types = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if types.insert(name.clone())
+            && let Some(definition) = schema.pointer(&format!("/$defs/{name}"))
+        {
+            references(definition, true, &mut pending);
+        }
+    }
+    types
 }
 
 fn remove_required(schema: &mut serde_json::Value) {
