@@ -25,6 +25,9 @@ pub fn run(args: &LintArgs, printer: &Printer) -> ExitCode {
         for diagnostic in &mut diagnostics {
             if diagnostic.severity == Severity::Warning {
                 diagnostic.severity = Severity::Error;
+                for help in &mut diagnostic.help {
+                    *help = help.replace(" (lint --strict makes this an error)", "");
+                }
                 diagnostic
                     .help
                     .push("an error because of lint --strict".to_owned());

@@ -447,6 +447,9 @@ impl Checker<'_> {
                 if let (Some(requested), Some(limited)) =
                     (quantity_value(request), quantity_value(limit))
                     && requested > limited
+                    // A negative value has its own error already.
+                    && requested >= 0.0
+                    && limited >= 0.0
                 {
                     self.fail(
                         &keys(&request_path),
