@@ -367,6 +367,18 @@ fn settings_that_pod_security_refuses_warn() {
         ),
         "{stderr}"
     );
+    assert!(
+        !stderr.contains("(lint --strict makes this an error)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn negative_limit_gives_one_error() {
+    let (code, _, stderr) = render(&["--set-string", "stalwart.resources.limits.memory=-1Gi"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("is negative"), "{stderr}");
+    assert!(!stderr.contains("more than the limit"), "{stderr}");
 }
 
 #[test]
