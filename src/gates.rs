@@ -648,6 +648,27 @@ fn check_common_labels(gates: &mut Gates<'_>) {
 }
 
 fn check_mailbox_domains(gates: &mut Gates<'_>, domain: &str) {
+    let send_as = gates.loaded.values.mailboxes.send_as.clone();
+    for (index, pair) in send_as.iter().enumerate() {
+        if let Some((_, address_domain)) = pair.address.split_once('@')
+            && address_domain != domain
+        {
+            let mut location_path = path("mailboxes.sendAs");
+            location_path.extend([
+                PathSegment::Index(index),
+                PathSegment::Key("address".to_owned()),
+            ]);
+            let location = gates.loaded.locate(&location_path);
+            gates.diagnostics.push(
+                Diagnostic::warning(format!(
+                    "{} may send as {}, outside the tenant domain {domain}: Stalwart signs only {domain} with DKIM, so receivers that check DMARC for {address_domain} may reject that mail",
+                    pair.account, pair.address
+                ))
+                .at(location)
+                .help("use an address of the tenant domain, or have the other domain's SPF record include this server so that DMARC can pass on SPF"),
+            );
+        }
+    }
     let groups = gates.loaded.values.mailboxes.groups.clone();
     for (index, group) in groups.iter().enumerate() {
         if let Some((_, group_domain)) = group.email.split_once('@')

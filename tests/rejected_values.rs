@@ -374,6 +374,22 @@ fn settings_that_pod_security_refuses_warn() {
 }
 
 #[test]
+fn send_as_outside_the_domain_warns() {
+    let (code, stdout, stderr) = render(&[
+        "--set-string",
+        "mailboxes.sendAs[0].account=admin",
+        "--set-string",
+        "mailboxes.sendAs[0].address=ceo@other.example",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.is_empty());
+    assert!(
+        stderr.contains("admin may send as ceo@other.example, outside the tenant domain"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn negative_limit_gives_one_error() {
     let (code, _, stderr) = render(&["--set-string", "stalwart.resources.limits.memory=-1Gi"]);
     assert_eq!(code, Some(1), "{stderr}");
