@@ -524,7 +524,15 @@ fn dns_job_gate(gates: &mut Gates<'_>, domain: &str) -> Decision {
         return Decision::Fail;
     }
     let zone = &powerdns.zone;
-    if check_dns_name(domain).is_ok() && domain != zone && !domain.ends_with(&format!(".{zone}")) {
+    if domain == zone {
+        gates.fail_at(
+            "domain.primary",
+            format!("the tenant domain {domain} is the PowerDNS zone itself: the DNS Job would replace the MX and TXT records of the zone's apex, which belong to the platform"),
+            format!("give the tenant a subdomain of {zone}, e.g. acme.{zone}"),
+        );
+        return Decision::Fail;
+    }
+    if check_dns_name(domain).is_ok() && !domain.ends_with(&format!(".{zone}")) {
         gates.fail_at(
             "dns.powerdns.zone",
             format!("the tenant domain {domain} is not inside the PowerDNS zone {zone}"),

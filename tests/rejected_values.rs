@@ -470,6 +470,10 @@ const JOB_INPUTS: &[(&[&str], &str)] = &[
         "`mailboxes.groups[0].members[1]` repeats the member \"admin\"",
     ),
     (
+        &["--set-string", "domain.primary=omantel.omani.works"],
+        "the tenant domain omantel.omani.works is the PowerDNS zone itself",
+    ),
+    (
         &["--set", "setupJob.activeDeadlineSeconds=60"],
         "`setupJob.activeDeadlineSeconds` is 60, so Kubernetes stops the setup Job before its wait of 600 seconds",
     ),

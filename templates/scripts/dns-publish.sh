@@ -160,8 +160,11 @@ validate_environment() {
     PDNS_ZONE=${PDNS_ZONE%.}
     validate_domain PDNS_ZONE "$PDNS_ZONE"
     validate_domain DOMAIN "$DOMAIN"
+    # The zone's own apex belongs to the platform, so a tenant domain must
+    # lie strictly below it.
     case $DOMAIN in
-        "$PDNS_ZONE" | *."$PDNS_ZONE") ;;
+        "$PDNS_ZONE") fail "step 'read environment': DOMAIN '$DOMAIN' is the zone PDNS_ZONE itself; a tenant domain must lie below it" ;;
+        *."$PDNS_ZONE") ;;
         *) fail "step 'read environment': DOMAIN '$DOMAIN' is not inside PDNS_ZONE '$PDNS_ZONE'" ;;
     esac
     MX_HOST=${MX_HOST%.}
