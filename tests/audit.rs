@@ -680,3 +680,39 @@ fn generated_configs_produce_findings() {
         "only {configs_with_findings} of 500 had findings"
     );
 }
+
+#[test]
+fn report_size_stays_bounded_for_many_problems() {
+    // 100,000 unclosed brackets in one expression: the report lists the
+    // first few with a window of the line, and counts the rest.
+    let text = format!("[session.rcpt]\nrelay = \"{}\"\n", "(".repeat(100_000));
+    let findings = audit_config(&text).unwrap();
+    assert_eq!(
+        findings.len(),
+        stalwart_tenant::audit::MAX_FINDINGS_PER_EXPRESSION
+    );
+    assert_eq!(stalwart_tenant::audit::problem_count(&findings), 100_000);
+    let last = findings.last().unwrap();
+    assert_eq!(last.omitted, 100_000 - findings.len());
+    let report: String = findings
+        .iter()
+        .map(|finding| finding.render("c.toml"))
+        .collect();
+    assert!(report.len() < 10_000, "report of {} bytes", report.len());
+    assert!(report.contains("99990 more problems in this expression are not listed"));
+}
+
+#[test]
+fn excerpt_keeps_the_caret_under_the_character() {
+    let expression = format!("{}a = 1{}", "x".repeat(500), "y".repeat(500));
+    let text = format!("[session.rcpt]\nrelay = \"{expression}\"\n");
+    let findings = audit_config(&text).unwrap();
+    let finding = findings
+        .iter()
+        .find(|finding| finding.kind == ProblemKind::BareEquals)
+        .unwrap();
+    let (line, padding) = finding.excerpt();
+    assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
+    assert!(line.chars().count() < 130, "{line}");
+    assert_eq!(line.chars().nth(padding.chars().count()), Some('='));
+}

@@ -209,6 +209,37 @@ fn flow_nesting_10000_deep_rejected() {
 }
 
 #[test]
+fn expression_with_many_problems_gives_a_bounded_report() {
+    // Each problem used to print the whole 20,000-character line: 600 MB.
+    let text = format!(
+        "stalwart:\n  settings:\n    session.rcpt.relay: \"{}\"\n",
+        "(".repeat(20_000)
+    );
+    let run = run(
+        &[
+            "render",
+            "-f",
+            "examples/acme.yaml",
+            "-f",
+            "-",
+            "-n",
+            "acme",
+        ],
+        text.as_bytes(),
+    );
+    assert_rejected(&run, "is never closed");
+    assert!(
+        run.stderr.len() < 64 * 1024,
+        "stderr is {} bytes",
+        run.stderr.len()
+    );
+    assert!(
+        run.stderr
+            .contains("19990 more problems in this expression are not listed")
+    );
+}
+
+#[test]
 fn recursive_alias_rejected() {
     let run = render_stdin(b"commonAnnotations: &a {x: *a}\n");
     assert_rejected(&run, "an alias refers to the anchor that contains it");

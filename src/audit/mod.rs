@@ -45,6 +45,24 @@ pub struct Finding {
     /// The corrected expression, when the audit can derive one.
     pub fixed: Option<String>,
     pub kind: ProblemKind,
+    /// How many further problems of the same expression are not listed:
+    /// set on the last finding kept for an expression with more than
+    /// [`MAX_FINDINGS_PER_EXPRESSION`] problems, 0 otherwise.
+    pub omitted: usize,
+}
+
+/// At most this many findings are listed per expression, so that a hostile
+/// expression with thousands of problems gives a report of bounded size.
+pub const MAX_FINDINGS_PER_EXPRESSION: usize = 10;
+
+/// Characters shown on each side of the caret when an expression line is
+/// longer than fits in a report.
+const EXCERPT_CONTEXT: usize = 60;
+
+/// Counts the problems behind `findings`, the omitted ones included.
+#[must_use]
+pub fn problem_count(findings: &[Finding]) -> usize {
+    findings.iter().map(|finding| 1 + finding.omitted).sum()
 }
 
 impl Finding {
@@ -65,14 +83,65 @@ impl Finding {
         )?;
         writeln!(out, "  --> {file_name}:{}:{}", self.line, self.column)?;
 
-        let (expression_line, caret_padding) = caret_line(&self.expression, self.offset);
+        let (expression_line, caret_padding) = self.excerpt();
         writeln!(out, "   | {expression_line}")?;
         write!(out, "   | {caret_padding}^")?;
-        if let Some(fixed) = &self.fixed {
+        if let Some(fixed) = self.fixed_excerpt() {
             write!(out, "\n  = help: write {fixed}")?;
+        }
+        if self.omitted > 0 {
+            write!(
+                out,
+                "\n  = note: {} more problems in this expression are not listed",
+                self.omitted
+            )?;
         }
         Ok(())
     }
+
+    /// Returns the corrected expression, cut with `…` when it is long.
+    #[must_use]
+    pub fn fixed_excerpt(&self) -> Option<String> {
+        self.fixed.as_deref().map(shorten)
+    }
+
+    /// Returns the line of the expression around the offending character,
+    /// cut to about [`EXCERPT_CONTEXT`] characters on each side with `…`,
+    /// and the padding that puts a caret under that character.
+    #[must_use]
+    pub fn excerpt(&self) -> (String, String) {
+        let (line, padding) = caret_line(&self.expression, self.offset);
+        let column = padding.chars().count();
+        let length = line.chars().count();
+        if length <= 2 * EXCERPT_CONTEXT + 1 {
+            return (line, padding);
+        }
+        let start = column.saturating_sub(EXCERPT_CONTEXT);
+        let end = (column + EXCERPT_CONTEXT + 1).min(length);
+        let mut shown = String::new();
+        let mut shown_padding = String::new();
+        if start > 0 {
+            shown.push('…');
+            shown_padding.push(' ');
+        }
+        shown.extend(line.chars().skip(start).take(end - start));
+        shown_padding.extend(padding.chars().skip(start));
+        if end < length {
+            shown.push('…');
+        }
+        (shown, shown_padding)
+    }
+}
+
+/// Cuts a long corrected expression for display.
+fn shorten(text: &str) -> String {
+    let limit = 4 * EXCERPT_CONTEXT;
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut shown: String = text.chars().take(limit).collect();
+    shown.push('…');
+    shown
 }
 
 impl fmt::Display for Finding {
@@ -156,7 +225,10 @@ pub fn audit_config(text: &str) -> Result<Vec<Finding>, ConfigError> {
         if !is_string || !expression_keys::takes_expression(&leaf.key) {
             continue;
         }
-        for problem in audit_expression(&leaf.value) {
+        let problems = audit_expression(&leaf.value);
+        let omitted = problems.len().saturating_sub(MAX_FINDINGS_PER_EXPRESSION);
+        let kept = problems.len() - omitted;
+        for (index, problem) in problems.into_iter().take(kept).enumerate() {
             // Every decoded character has a location, so the fallback to the
             // opening quote is never taken.
             let location = leaf
@@ -171,6 +243,7 @@ pub fn audit_config(text: &str) -> Result<Vec<Finding>, ConfigError> {
                 problem: problem.message,
                 fixed: problem.fixed,
                 kind: problem.kind,
+                omitted: if index + 1 == kept { omitted } else { 0 },
             });
         }
     }

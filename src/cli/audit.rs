@@ -62,7 +62,7 @@ pub fn run(args: &AuditArgs, printer: &Printer) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(findings) => {
-            let count = findings.len();
+            let count = audit::problem_count(&findings);
             printer.message(&format!(
                 "stalwart-tenant: error: {name}: {count} expression problem{} found",
                 if count == 1 { "" } else { "s" }

@@ -302,14 +302,16 @@ fn audit_config(config_toml: &str, loaded: &Loaded) -> Vec<Diagnostic> {
                     line: finding.line,
                     column: finding.column,
                 }));
-                diagnostic = diagnostic
-                    .detail(finding.expression.clone())
-                    .detail(format!(
-                        "{}^",
-                        " ".repeat(finding.expression.chars().take(finding.offset).count())
-                    ));
-                if let Some(fixed) = &finding.fixed {
+                let (excerpt, padding) = finding.excerpt();
+                diagnostic = diagnostic.detail(excerpt).detail(format!("{padding}^"));
+                if let Some(fixed) = finding.fixed_excerpt() {
                     diagnostic = diagnostic.help(format!("write: {fixed}"));
+                }
+                if finding.omitted > 0 {
+                    diagnostic = diagnostic.help(format!(
+                        "{} more problems in this expression are not listed",
+                        finding.omitted
+                    ));
                 }
                 if let Some(origin) = config::setting_origin(loaded, &finding.key) {
                     diagnostic = diagnostic.help(format!("set in {origin}"));
