@@ -474,6 +474,18 @@ const JOB_INPUTS: &[(&[&str], &str)] = &[
         "the tenant domain omantel.omani.works is the PowerDNS zone itself",
     ),
     (
+        &["--set-string", "ingress.webmail.path=/a%2fb"],
+        "contains `%2F`, an escaped `/`",
+    ),
+    (
+        &["--set-string", "stalwart.tls.certificate.duration=2562048h"],
+        "longer than the longest Go duration",
+    ),
+    (
+        &["--set-string", "stalwart.tls.certificate.duration=-1h"],
+        "is not a positive Go duration",
+    ),
+    (
         &["--set", "setupJob.activeDeadlineSeconds=60"],
         "`setupJob.activeDeadlineSeconds` is 60, so Kubernetes stops the setup Job before its wait of 600 seconds",
     ),

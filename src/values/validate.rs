@@ -462,6 +462,9 @@ impl Checker<'_> {
     }
 
     fn durations(&mut self, v: &Values) {
+        // Go stores a duration in nanoseconds in an i64, so 2562047h47m16s
+        // is the longest that cert-manager and External Secrets can read.
+        const GO_MAX_SECONDS: f64 = 9_223_372_036.0;
         let durations = [
             (
                 "stalwart.tls.certificate.duration",
@@ -484,8 +487,14 @@ impl Checker<'_> {
             if !is_go_duration(value) {
                 self.fail(
                     &keys(path),
-                    format!("is not a Go duration: {}", quoted(value)),
-                    "e.g. 15s, 1h or 2160h",
+                    format!("is not a positive Go duration: {}", quoted(value)),
+                    "e.g. 15s, 1h30m or 2160h, without a sign",
+                );
+            } else if duration_seconds(value).is_some_and(|seconds| seconds > GO_MAX_SECONDS) {
+                self.fail(
+                    &keys(path),
+                    format!("is {value}, longer than the longest Go duration (about 2562047h)"),
+                    "give a realistic duration, e.g. 2160h",
                 );
             }
         }
@@ -495,7 +504,7 @@ impl Checker<'_> {
             self.fail(
                 &keys("keycloak.timeout"),
                 format!(
-                    "is not a Stalwart duration: {}",
+                    "is not a Stalwart duration above zero: {}",
                     quoted(&v.keycloak.timeout)
                 ),
                 "give a whole number above zero and one unit of ms, s, m, h or d, e.g. 15s",
@@ -626,6 +635,9 @@ impl Checker<'_> {
             || path.ends_with("/..")
         {
             Some("contains an empty, `.` or `..` segment")
+        } else if path.to_ascii_lowercase().contains("%2f") {
+            // Gateway API's HTTPRoute rules refuse an escaped `/` in a path.
+            Some("contains `%2F`, an escaped `/`, which an HTTPRoute path may not hold")
         } else {
             None
         };
