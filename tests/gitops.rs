@@ -589,6 +589,25 @@ fn prune_keeps_tenant_whose_file_cannot_be_read() {
 }
 
 #[test]
+fn tenants_sharing_a_domain_fail_together() {
+    let work = tempfile::tempdir().unwrap();
+    let tenants = work.path().join("tenants");
+    let out = work.path().join("rendered");
+    write_tenants(&tenants, 3);
+    // t002 becomes a copy of t000, domain included.
+    fs::copy(tenants.join("t000.yaml"), tenants.join("t002.yaml")).unwrap();
+    let run = render_tenants(&tenants, &out, &[]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("t000.yaml and ") && stderr.contains("t002.yaml both have the domain"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 of 3 tenants failed"), "{stderr}");
+    assert_eq!(entries(&out), ["t001"]);
+}
+
+#[test]
 fn prune_needs_tenants_dir() {
     let work = tempfile::tempdir().unwrap();
     let output = stalwart_tenant()

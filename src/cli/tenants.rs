@@ -303,13 +303,26 @@ fn is_directory_name(stem: &str) -> bool {
 impl Run<'_> {
     /// Renders every tenant on `workers` threads and returns how many failed.
     fn render_all(&self, tenants: &[Tenant], workers: usize) -> usize {
+        let clashes = self.shared_domains(tenants, workers);
         let next = AtomicUsize::new(0);
         let failed = AtomicUsize::new(0);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
-                    while let Some(tenant) = tenants.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        if !self.render_tenant(tenant) {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(tenant) = tenants.get(index) else {
+                            break;
+                        };
+                        let succeeded = match clashes.get(&index) {
+                            Some(clash) => {
+                                let target = self.output_dir.join(&tenant.name);
+                                let unchanged = format!("{} was left unchanged", target.display());
+                                self.report_failure(tenant, std::slice::from_ref(clash), &unchanged)
+                            }
+                            None => self.render_tenant(tenant),
+                        };
+                        if !succeeded {
                             failed.fetch_add(1, Ordering::Relaxed);
                         }
                     }
@@ -317,6 +330,71 @@ impl Run<'_> {
             }
         });
         failed.into_inner()
+    }
+
+    /// Finds the tenants that share a mail domain, by loading each tenant's
+    /// values on `workers` threads. Two servers for one domain would
+    /// publish rival MX and DKIM records, so every such tenant fails by name
+    /// instead of one of them winning by the order of the run.
+    fn shared_domains(&self, tenants: &[Tenant], workers: usize) -> BTreeMap<usize, Diagnostic> {
+        let next = AtomicUsize::new(0);
+        let domains: Vec<(usize, String)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut found = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(tenant) = tenants.get(index) else {
+                                break;
+                            };
+                            let mut inputs = self.args.values.inputs.clone();
+                            inputs.push(Input::File(tenant.path.clone()));
+                            // A tenant whose values do not load fails later
+                            // with the full report.
+                            if let (Some(loaded), _) =
+                                crate::values::load_all(&inputs, &mut std::io::empty())
+                                && !loaded.values.domain.primary.is_empty()
+                            {
+                                found.push((index, loaded.values.domain.primary));
+                            }
+                        }
+                        found
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| handle.join().unwrap_or_default())
+                .collect()
+        });
+        let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, domain) in domains {
+            by_domain.entry(domain).or_default().push(index);
+        }
+        let mut clashes = BTreeMap::new();
+        for (domain, mut indexes) in by_domain {
+            if indexes.len() < 2 {
+                continue;
+            }
+            indexes.sort_unstable();
+            let files: Vec<String> = indexes
+                .iter()
+                .map(|&index| tenants[index].path.display().to_string())
+                .collect();
+            for &index in &indexes {
+                clashes.insert(
+                    index,
+                    Diagnostic::error(format!(
+                        "the tenant files {} {} have the domain {domain}",
+                        files.join(if files.len() == 2 { " and " } else { ", " }),
+                        if files.len() == 2 { "both" } else { "all" }
+                    ))
+                    .help("give each tenant its own domain: two servers for one domain would overwrite each other's MX, SPF, DMARC and DKIM records"),
+                );
+            }
+        }
+        clashes
     }
 
     /// Renders one tenant into its directory and reports the outcome.
