@@ -263,8 +263,9 @@ pub fn apply(tree: &mut Node, assignment: Assignment) -> Result<(), Diagnostic> 
                 };
                 if *index > items.len() {
                     return Err(Diagnostic::error(format!(
-                        "cannot set `{here}`: the list has {} items; use index {} to append",
+                        "cannot set `{here}`: the list has {} item{}; use index {} to append",
                         items.len(),
+                        if items.len() == 1 { "" } else { "s" },
                         items.len()
                     ))
                     .at(Some(location)));
