@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::dns::{self, Records};
 use crate::generation::StalwartGeneration;
 use crate::values::model::{DkimAlgorithm, JobImage, Values};
+use crate::values::validate::full_address;
 
 /// The chart name used in the `app.kubernetes.io/name` label unless
 /// `nameOverride` replaces it.
@@ -259,16 +260,6 @@ pub fn dmarc_rua(values: &Values, domain: &str) -> String {
         format!("dmarc@{domain}")
     } else {
         values.dns.dmarc.rua.clone()
-    }
-}
-
-/// Completes a bare local part with the tenant's domain.
-#[must_use]
-pub fn full_address(address: &str, domain: &str) -> String {
-    if address.contains('@') {
-        address.to_owned()
-    } else {
-        format!("{address}@{domain}")
     }
 }
 

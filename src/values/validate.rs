@@ -30,12 +30,17 @@ fn keys(dotted: &str) -> Vec<PathSegment> {
 
 impl Checker<'_> {
     /// Returns whether a values file or flag set `path`, rather than the
-    /// embedded defaults, so that an error about two values points at the
-    /// one the user wrote.
+    /// embedded defaults.
     fn set_by_user(&self, path: &[PathSegment]) -> bool {
         self.loaded
             .locate(path)
             .is_some_and(|location| location.source.name != super::DEFAULTS_SOURCE_NAME)
+    }
+
+    /// Returns whether an error about two clashing values belongs at
+    /// `first`: the user set it and left `second` at its default.
+    fn blame_first(&self, first: &[PathSegment], second: &[PathSegment]) -> bool {
+        self.set_by_user(first) && !self.set_by_user(second)
     }
 
     fn fail(
@@ -146,7 +151,9 @@ impl Checker<'_> {
         }
     }
 
-    fn https_url(&mut self, path: &[PathSegment], value: &str, example: &str) {
+    /// Checks an https URL and returns whether it passed.
+    fn https_url(&mut self, path: &[PathSegment], value: &str, example: &str) -> bool {
+        let before = self.problems.len();
         match url::Url::parse(value) {
             Ok(parsed)
                 if parsed.scheme() == "https"
@@ -210,6 +217,7 @@ impl Checker<'_> {
                 format!("e.g. {example}"),
             ),
         }
+        self.problems.len() == before
     }
 
     /// Checks the realm URL: Keycloak serves a realm's OIDC endpoints under
@@ -217,9 +225,7 @@ impl Checker<'_> {
     fn realm_url(&mut self, value: &str) {
         const EXAMPLE: &str = "https://auth.acme.example/realms/sme";
         let path = keys("keycloak.realmURL");
-        let before = self.problems.len();
-        self.https_url(&path, value, EXAMPLE);
-        if self.problems.len() > before {
+        if !self.https_url(&path, value, EXAMPLE) {
             return;
         }
         let url_path = url::Url::parse(value)
@@ -243,9 +249,7 @@ impl Checker<'_> {
     fn powerdns_url(&mut self, value: &str) {
         const EXAMPLE: &str = "https://pdns.platform.example/api";
         let path = keys("dns.powerdns.apiURL");
-        let before = self.problems.len();
-        self.https_url(&path, value, EXAMPLE);
-        if self.problems.len() > before {
+        if !self.https_url(&path, value, EXAMPLE) {
             return;
         }
         if let Some(other) = value
@@ -318,12 +322,11 @@ impl Checker<'_> {
         for group in [&ports[..3], &ports[3..5]] {
             for (index, (path, port)) in group.iter().enumerate() {
                 if let Some((first, _)) = group[..index].iter().find(|(_, other)| other == port) {
-                    let (reported, other) =
-                        if self.set_by_user(&keys(first)) && !self.set_by_user(&keys(path)) {
-                            (first, path)
-                        } else {
-                            (path, first)
-                        };
+                    let (reported, other) = if self.blame_first(&keys(first), &keys(path)) {
+                        (first, path)
+                    } else {
+                        (path, first)
+                    };
                     self.fail(
                         &keys(reported),
                         format!("is {port}, the same port as `{other}`"),
@@ -413,24 +416,19 @@ impl Checker<'_> {
                 Some(_) => {}
             }
         }
-        if quantity_value(&v.persistence.spool.size).is_none() {
-            self.fail(
+        let spool = &v.persistence.spool.size;
+        match quantity_value(spool) {
+            None => self.fail(
                 &keys("persistence.spool.size"),
-                format!(
-                    "is not a Kubernetes quantity: {}",
-                    quoted(&v.persistence.spool.size)
-                ),
+                format!("is not a Kubernetes quantity: {}", quoted(spool)),
                 "e.g. 20Gi",
-            );
-        } else if quantity_value(&v.persistence.spool.size).is_some_and(|size| size <= 0.0) {
-            self.fail(
+            ),
+            Some(size) if size <= 0.0 => self.fail(
                 &keys("persistence.spool.size"),
-                format!(
-                    "must be more than zero, found {}",
-                    quoted(&v.persistence.spool.size)
-                ),
+                format!("must be more than zero, found {}", quoted(spool)),
                 "e.g. 20Gi",
-            );
+            ),
+            Some(_) => {}
         }
         for prefix in ["stalwart.resources", "setupJob.resources"] {
             for resource in ["cpu", "memory"] {
@@ -484,18 +482,18 @@ impl Checker<'_> {
             ),
         ];
         for (path, value) in durations {
-            if !is_go_duration(value) {
-                self.fail(
+            match duration_seconds(value) {
+                None => self.fail(
                     &keys(path),
                     format!("is not a positive Go duration: {}", quoted(value)),
                     "e.g. 15s, 1h30m or 2160h, without a sign",
-                );
-            } else if duration_seconds(value).is_some_and(|seconds| seconds > GO_MAX_SECONDS) {
-                self.fail(
+                ),
+                Some(seconds) if seconds > GO_MAX_SECONDS => self.fail(
                     &keys(path),
                     format!("is {value}, longer than the longest Go duration (about 2562047h)"),
                     "give a realistic duration, e.g. 2160h",
-                );
+                ),
+                Some(_) => {}
             }
         }
         // Stalwart reads this one itself: one whole number above zero and
@@ -543,7 +541,7 @@ impl Checker<'_> {
             let help = "cert-manager rejects such a Certificate: make renewBefore shorter than duration, e.g. 360h for 2160h";
             let duration_path = keys("stalwart.tls.certificate.duration");
             let renew_path = keys("stalwart.tls.certificate.renewBefore");
-            if self.set_by_user(&duration_path) && !self.set_by_user(&renew_path) {
+            if self.blame_first(&duration_path, &renew_path) {
                 self.fail(
                     &duration_path,
                     format!(
@@ -838,13 +836,7 @@ impl Checker<'_> {
             }
         }
         // Each group address must differ from the others and from the admin's.
-        let full = |address: &str| {
-            if address.contains('@') {
-                address.to_owned()
-            } else {
-                format!("{address}@{}", v.domain.primary)
-            }
-        };
+        let full = |address: &str| full_address(address, &v.domain.primary);
         let mut addresses = vec![(full(&v.admin.username), "admin.username".to_owned())];
         for (index, group) in v.mailboxes.groups.iter().enumerate() {
             let address = full(&group.email);
@@ -1094,7 +1086,7 @@ impl Checker<'_> {
                 display_path(&deadline_path),
                 display_path(&wait_path)
             );
-            if self.set_by_user(&deadline_path) && !self.set_by_user(&wait_path) {
+            if self.blame_first(&deadline_path, &wait_path) {
                 self.fail(
                     &deadline_path,
                     format!(
@@ -1525,11 +1517,11 @@ pub fn quantity_value(text: &str) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-/// Returns the length of a Go duration in seconds, or `None` when the text
-/// is not a duration.
+/// Returns the length of a Go duration such as `15s`, `1h30m` or `2160h` in
+/// seconds, or `None` when the text is not one. A sign is not accepted.
 #[must_use]
 pub fn duration_seconds(text: &str) -> Option<f64> {
-    if !is_go_duration(text) {
+    if text.is_empty() {
         return None;
     }
     if text == "0" {
@@ -1541,6 +1533,7 @@ pub fn duration_seconds(text: &str) -> Option<f64> {
         let number_end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
+        // Rejects an empty number, a lone `.` and a second `.`, as Go does.
         let number: f64 = rest[..number_end].parse().ok()?;
         rest = &rest[number_end..];
         let (unit, seconds) = [
@@ -1572,35 +1565,20 @@ pub fn is_stalwart_duration(text: &str) -> bool {
     number.parse::<u64>().is_ok_and(|n| n > 0) && matches!(unit, "ms" | "s" | "m" | "h" | "d")
 }
 
+/// Completes a bare local part with the tenant's domain.
+#[must_use]
+pub fn full_address(address: &str, domain: &str) -> String {
+    if address.contains('@') {
+        address.to_owned()
+    } else {
+        format!("{address}@{domain}")
+    }
+}
+
 /// Checks a Go duration such as `15s`, `1h30m` or `2160h`.
 #[must_use]
 pub fn is_go_duration(text: &str) -> bool {
-    let mut rest = text;
-    if rest.is_empty() {
-        return false;
-    }
-    if rest == "0" {
-        return true;
-    }
-    while !rest.is_empty() {
-        let number_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number = &rest[..number_end];
-        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return false;
-        }
-        rest = &rest[number_end..];
-        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .iter()
-            .filter(|unit| rest.starts_with(**unit))
-            .max_by_key(|unit| unit.len());
-        match unit {
-            Some(unit) => rest = &rest[unit.len()..],
-            None => return false,
-        }
-    }
-    true
+    duration_seconds(text).is_some()
 }
 
 /// Checks an IPv4 or IPv6 CIDR such as `10.0.0.0/8`.
@@ -1738,7 +1716,7 @@ mod tests {
         for good in ["15s", "1h", "2160h", "1h30m", "1.5h", "0", "100ms"] {
             assert!(is_go_duration(good), "{good}");
         }
-        for bad in ["", "15", "1d", "h", "1h 30m", "-1h"] {
+        for bad in ["", "15", "1d", "h", "1h 30m", "-1h", ".h", "1..5h"] {
             assert!(!is_go_duration(bad), "{bad}");
         }
     }
