@@ -166,7 +166,10 @@ pub fn run(args: &RenderArgs, printer: &Printer) -> ExitCode {
         return ExitCode::from(EXIT_USAGE);
     }
     if args.tenants.prune {
-        printer.message("stalwart-tenant: error: --prune needs --tenants-dir: only a whole directory of tenant files shows which tenants were deleted");
+        printer.message(&format!(
+            "stalwart-tenant: error: {}",
+            tenants::PRUNE_NEEDS_TENANTS_DIR
+        ));
         return ExitCode::from(EXIT_USAGE);
     }
 

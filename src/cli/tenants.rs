@@ -181,12 +181,13 @@ fn count(number: usize, noun: &str) -> String {
     }
 }
 
+/// The usage error for `--prune` without `--tenants-dir`.
+pub(super) const PRUNE_NEEDS_TENANTS_DIR: &str = "--prune needs --tenants-dir: only a whole directory of tenant files shows which tenants were deleted";
+
 /// Returns the first flag combination that a multi-tenant render rejects.
 fn usage_problem(args: &RenderArgs) -> Option<&'static str> {
     if args.tenants.prune && args.tenants.tenants_dir.is_none() {
-        return Some(
-            "--prune needs --tenants-dir: only a whole directory of tenant files shows which tenants were deleted",
-        );
+        return Some(PRUNE_NEEDS_TENANTS_DIR);
     }
     if args.values.namespace.is_some() {
         return Some(
@@ -204,6 +205,38 @@ fn usage_problem(args: &RenderArgs) -> Option<&'static str> {
         );
     }
     None
+}
+
+/// Runs `work` on every tenant, on `workers` threads that take the next
+/// tenant as they finish one, and returns each result with its tenant's
+/// index, in no particular order.
+fn for_each_tenant<R: Send>(
+    tenants: &[Tenant],
+    workers: usize,
+    work: impl Fn(usize, &Tenant) -> R + Sync,
+) -> Vec<(usize, R)> {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut results = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(tenant) = tenants.get(index) else {
+                            break;
+                        };
+                        results.push((index, work(index, tenant)));
+                    }
+                    results
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 fn worker_count(jobs: Option<u16>, tenants: usize) -> usize {
@@ -304,32 +337,17 @@ impl Run<'_> {
     /// Renders every tenant on `workers` threads and returns how many failed.
     fn render_all(&self, tenants: &[Tenant], workers: usize) -> usize {
         let clashes = self.shared_domains(tenants, workers);
-        let next = AtomicUsize::new(0);
-        let failed = AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(tenant) = tenants.get(index) else {
-                            break;
-                        };
-                        let succeeded = match clashes.get(&index) {
-                            Some(clash) => {
-                                let target = self.output_dir.join(&tenant.name);
-                                let unchanged = format!("{} was left unchanged", target.display());
-                                self.report_failure(tenant, std::slice::from_ref(clash), &unchanged)
-                            }
-                            None => self.render_tenant(tenant),
-                        };
-                        if !succeeded {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                });
+        let outcomes = for_each_tenant(tenants, workers, |index, tenant| {
+            match clashes.get(&index) {
+                Some(clash) => self.report_failure(
+                    tenant,
+                    std::slice::from_ref(clash),
+                    &self.unchanged(tenant),
+                ),
+                None => self.render_tenant(tenant),
             }
         });
-        failed.into_inner()
+        outcomes.iter().filter(|(_, succeeded)| !succeeded).count()
     }
 
     /// Finds the tenants that share a mail domain, by loading each tenant's
@@ -337,40 +355,21 @@ impl Run<'_> {
     /// publish rival MX and DKIM records, so every such tenant fails by name
     /// instead of one of them winning by the order of the run.
     fn shared_domains(&self, tenants: &[Tenant], workers: usize) -> BTreeMap<usize, Diagnostic> {
-        let next = AtomicUsize::new(0);
-        let domains: Vec<(usize, String)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut found = Vec::new();
-                        loop {
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(tenant) = tenants.get(index) else {
-                                break;
-                            };
-                            let mut inputs = self.args.values.inputs.clone();
-                            inputs.push(Input::File(tenant.path.clone()));
-                            // A tenant whose values do not load fails later
-                            // with the full report.
-                            if let (Some(loaded), _) =
-                                crate::values::load_all(&inputs, &mut std::io::empty())
-                                && !loaded.values.domain.primary.is_empty()
-                            {
-                                found.push((index, loaded.values.domain.primary));
-                            }
-                        }
-                        found
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|handle| handle.join().unwrap_or_default())
-                .collect()
+        let domains = for_each_tenant(tenants, workers, |_, tenant| {
+            let mut inputs = self.args.values.inputs.clone();
+            inputs.push(Input::File(tenant.path.clone()));
+            // A tenant whose values do not load fails later with the full
+            // report.
+            let (loaded, _) = crate::values::load_all(&inputs, &mut std::io::empty());
+            loaded
+                .map(|loaded| loaded.values.domain.primary)
+                .filter(|domain| !domain.is_empty())
         });
         let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (index, domain) in domains {
-            by_domain.entry(domain).or_default().push(index);
+            if let Some(domain) = domain {
+                by_domain.entry(domain).or_default().push(index);
+            }
         }
         let mut clashes = BTreeMap::new();
         for (domain, mut indexes) in by_domain {
@@ -397,11 +396,20 @@ impl Run<'_> {
         clashes
     }
 
+    /// Returns the end of a failure summary: the tenant's directory was
+    /// left unchanged.
+    fn unchanged(&self, tenant: &Tenant) -> String {
+        format!(
+            "{} was left unchanged",
+            self.output_dir.join(&tenant.name).display()
+        )
+    }
+
     /// Renders one tenant into its directory and reports the outcome.
     /// Returns whether it succeeded.
     fn render_tenant(&self, tenant: &Tenant) -> bool {
         let target = self.output_dir.join(&tenant.name);
-        let unchanged = format!("{} was left unchanged", target.display());
+        let unchanged = self.unchanged(tenant);
         let mut diagnostics = Vec::new();
         let namespace = self
             .args
