@@ -36,6 +36,13 @@ fn acme_options() -> RenderOptions {
     }
 }
 
+/// Renders the reference tenant once, for the benchmarks of later stages.
+fn rendered_acme() -> stalwart_tenant::render::Rendered {
+    render_acme(&TemplateSet::embedded())
+        .rendered
+        .expect("render_acme checks that the render succeeded")
+}
+
 fn bench_load(c: &mut Criterion) {
     c.bench_function("load values (acme.yaml)", |b| {
         b.iter(|| black_box(load_acme()));
@@ -43,15 +50,7 @@ fn bench_load(c: &mut Criterion) {
 }
 
 fn bench_audit(c: &mut Criterion) {
-    let loaded = load_acme();
-    let outcome =
-        stalwart_tenant::render::render(&loaded, &acme_options(), &TemplateSet::embedded());
-    let Some(rendered) = outcome.rendered else {
-        panic!(
-            "examples/acme.yaml does not render: {:?}",
-            outcome.diagnostics
-        );
-    };
+    let rendered = rendered_acme();
     let config_toml = rendered.config_toml;
     c.bench_function("audit config.toml (acme)", |b| {
         b.iter(|| black_box(audit::audit_config(black_box(&config_toml))));
@@ -59,15 +58,7 @@ fn bench_audit(c: &mut Criterion) {
 }
 
 fn bench_check(c: &mut Criterion) {
-    let loaded = load_acme();
-    let outcome =
-        stalwart_tenant::render::render(&loaded, &acme_options(), &TemplateSet::embedded());
-    let Some(rendered) = outcome.rendered else {
-        panic!(
-            "examples/acme.yaml does not render: {:?}",
-            outcome.diagnostics
-        );
-    };
+    let rendered = rendered_acme();
     let documents: Vec<RenderedDocument> = rendered
         .objects
         .into_iter()
