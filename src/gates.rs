@@ -575,7 +575,7 @@ fn check_security_context(gates: &mut Gates<'_>) {
             .locate(&path("stalwart.containerSecurityContext.dropCapabilities"));
         gates.diagnostics.push(
             Diagnostic::warning(
-                "stalwart.containerSecurityContext.dropCapabilities does not drop ALL: the restricted Pod Security level refuses the pod, and the container keeps capabilities it does not need",
+                "stalwart.containerSecurityContext.dropCapabilities does not drop ALL: the restricted Pod Security level rejects the pod, and the container keeps capabilities it does not need",
             )
             .at(location)
             .help("set dropCapabilities: [ALL]; Stalwart binds its low ports through unprivilegedPorts, not a capability (lint --strict makes this an error)"),
@@ -588,7 +588,7 @@ fn check_security_context(gates: &mut Gates<'_>) {
             let location = gates.loaded.locate(&location_path);
             gates.diagnostics.push(
                 Diagnostic::warning(format!(
-                    "the sysctl {} is not in Kubernetes' safe set: the kubelet starts the pod only on nodes that allow it (--allowed-unsafe-sysctls), and the baseline and restricted Pod Security levels refuse it",
+                    "the sysctl {} is not in Kubernetes' safe set: the kubelet starts the pod only on nodes that allow it (--allowed-unsafe-sysctls), and the baseline and restricted Pod Security levels reject it",
                     sysctl.name
                 ))
                 .at(location)
@@ -608,10 +608,9 @@ fn check_security_context(gates: &mut Gates<'_>) {
     }
 }
 
-/// The sysctls the kubelet allows without node configuration as of
-/// Kubernetes 1.29, also the ones the baseline Pod Security level admits.
-/// `net.ipv4.tcp_rmem` and `tcp_wmem` joined in 1.32 and are left out,
-/// because the output must also work on 1.30.
+/// Sysctls the kubelet and the baseline Pod Security level allow as of
+/// Kubernetes 1.29. `tcp_rmem` and `tcp_wmem`, safe only since 1.32, are
+/// left out because the output must also work on 1.30.
 const SAFE_SYSCTLS: [&str; 10] = [
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",

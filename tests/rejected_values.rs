@@ -306,7 +306,7 @@ fn domain_too_long_for_derived_names() {
 }
 
 #[test]
-fn long_host_name_leaves_out_common_name() {
+fn long_host_omits_common_name() {
     let (code, stdout, stderr) = render(&[
         "--set-string",
         "domain.primary=al-noor-international-trading-and-contracting.omantel.omani.works",
@@ -334,7 +334,7 @@ fn long_host_name_leaves_out_common_name() {
 }
 
 #[test]
-fn settings_that_pod_security_refuses_warn() {
+fn pod_security_settings_warn() {
     let risky = [
         "--set",
         "stalwart.containerSecurityContext.dropCapabilities=[NET_RAW]",
@@ -405,7 +405,7 @@ fn prune_without_tenants_is_usage_error() {
     assert!(stderr.contains("--prune needs --tenants-dir"), "{stderr}");
 }
 
-/// Certificate lifetimes cert-manager's webhook refuses.
+/// Certificate lifetimes cert-manager's webhook rejects.
 const CERTIFICATE_TIMES: &[(&[&str], &str)] = &[
     (
         &["--set-string", "stalwart.tls.certificate.duration=1h"],
@@ -430,7 +430,7 @@ const CERTIFICATE_TIMES: &[(&[&str], &str)] = &[
     ),
 ];
 
-/// Values the renderer once accepted but the setup or DNS Job refused at
+/// Values the renderer once accepted but the setup or DNS Job rejected at
 /// run time, and a realm URL that is not a realm.
 const JOB_INPUTS: &[(&[&str], &str)] = &[
     (

@@ -45,9 +45,8 @@ pub struct Finding {
     /// The corrected expression, when the audit can derive one.
     pub fixed: Option<String>,
     pub kind: ProblemKind,
-    /// How many further problems of the same expression are not listed:
-    /// set on the last finding kept for an expression with more than
-    /// [`MAX_FINDINGS_PER_EXPRESSION`] problems, 0 otherwise.
+    /// Number of further problems of the same expression that are not
+    /// listed, set on the last listed finding of that expression.
     pub omitted: usize,
 }
 
@@ -118,18 +117,18 @@ impl Finding {
         }
         let start = column.saturating_sub(EXCERPT_CONTEXT);
         let end = (column + EXCERPT_CONTEXT + 1).min(length);
-        let mut shown = String::new();
-        let mut shown_padding = String::new();
+        let mut window = String::new();
+        let mut window_padding = String::new();
         if start > 0 {
-            shown.push('…');
-            shown_padding.push(' ');
+            window.push('…');
+            window_padding.push(' ');
         }
-        shown.extend(line.chars().skip(start).take(end - start));
-        shown_padding.extend(padding.chars().skip(start));
+        window.extend(line.chars().skip(start).take(end - start));
+        window_padding.extend(padding.chars().skip(start));
         if end < length {
-            shown.push('…');
+            window.push('…');
         }
-        (shown, shown_padding)
+        (window, window_padding)
     }
 }
 
@@ -139,9 +138,9 @@ fn shorten(text: &str) -> String {
     if text.chars().count() <= limit {
         return text.to_owned();
     }
-    let mut shown: String = text.chars().take(limit).collect();
-    shown.push('…');
-    shown
+    let mut prefix: String = text.chars().take(limit).collect();
+    prefix.push('…');
+    prefix
 }
 
 impl fmt::Display for Finding {
@@ -227,8 +226,8 @@ pub fn audit_config(text: &str) -> Result<Vec<Finding>, ConfigError> {
         }
         let problems = audit_expression(&leaf.value);
         let omitted = problems.len().saturating_sub(MAX_FINDINGS_PER_EXPRESSION);
-        let kept = problems.len() - omitted;
-        for (index, problem) in problems.into_iter().take(kept).enumerate() {
+        let listed = problems.len() - omitted;
+        for (index, problem) in problems.into_iter().take(listed).enumerate() {
             // Every decoded character has a location, so the fallback to the
             // opening quote is never taken.
             let location = leaf
@@ -243,7 +242,7 @@ pub fn audit_config(text: &str) -> Result<Vec<Finding>, ConfigError> {
                 problem: problem.message,
                 fixed: problem.fixed,
                 kind: problem.kind,
-                omitted: if index + 1 == kept { omitted } else { 0 },
+                omitted: if index + 1 == listed { omitted } else { 0 },
             });
         }
     }

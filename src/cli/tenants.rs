@@ -350,10 +350,8 @@ impl Run<'_> {
         outcomes.iter().filter(|(_, succeeded)| !succeeded).count()
     }
 
-    /// Finds the tenants that share a mail domain, by loading each tenant's
-    /// values on `workers` threads. Two servers for one domain would
-    /// publish rival MX and DKIM records, so every such tenant fails by name
-    /// instead of one of them winning by the order of the run.
+    /// Finds the tenants that share a mail domain, because their servers
+    /// would overwrite each other's DNS records, and returns an error for each.
     fn shared_domains(&self, tenants: &[Tenant], workers: usize) -> BTreeMap<usize, Diagnostic> {
         let domains = for_each_tenant(tenants, workers, |_, tenant| {
             let mut inputs = self.args.values.inputs.clone();

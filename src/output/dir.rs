@@ -299,10 +299,8 @@ fn is_generated(dir: &Path) -> Result<bool, DirError> {
 }
 
 /// Removes the directory `dir` if stalwart-tenant wrote it, and returns
-/// whether it did. Anything else (a file, a symbolic link, a directory
-/// without the generated `kustomization.yaml`) is left alone. The tree is
-/// renamed to `.<name>.old-<pid>` before it is removed, so a failed removal
-/// never leaves part of it under its own name.
+/// whether it did. The tree is first renamed to `.<name>.old-<pid>`, so a
+/// failed removal leaves no part of it under its own name.
 pub fn remove_generated(dir: &Path) -> Result<bool, DirError> {
     let metadata = match fs::symlink_metadata(dir) {
         Ok(metadata) => metadata,

@@ -470,7 +470,7 @@ mod tests {
     }
 
     #[test]
-    fn comment_only_and_empty_documents_are_dropped() {
+    fn empty_documents_dropped() {
         let text = "---\n# only a comment\n---   \n\n---\nkind: A";
         assert_eq!(split(text), [(6, "kind: A\n".to_owned())]);
         assert!(split("").is_empty());

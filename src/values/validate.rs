@@ -509,7 +509,7 @@ impl Checker<'_> {
             );
         }
         let certificate = &v.stalwart.tls.certificate;
-        // cert-manager's webhook refuses a Certificate below these minimums
+        // cert-manager's webhook rejects a Certificate below these minimums
         // (MinimumCertificateDuration and MinimumRenewBefore in its API).
         for (path, value, minimum_seconds, minimum) in [
             (
@@ -634,7 +634,7 @@ impl Checker<'_> {
         {
             Some("contains an empty, `.` or `..` segment")
         } else if path.to_ascii_lowercase().contains("%2f") {
-            // Gateway API's HTTPRoute rules refuse an escaped `/` in a path.
+            // Gateway API's HTTPRoute rules reject an escaped `/` in a path.
             Some("contains `%2F`, an escaped `/`, which an HTTPRoute path may not hold")
         } else {
             None
